@@ -1,0 +1,160 @@
+"""The registry every module declares itself in.
+
+Menus, the permission matrix, data scopes, field permissions and the user hand-over all read
+from here, so a new module is a handful of declarations in its ``AppConfig.ready()`` rather than
+edits scattered over the core. Declarations are made once at start-up; after that the registry
+is read-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.db import models
+    from django.db.models import Q
+
+#: Every action a permission can name, in the order the role editor shows them.
+ACTIONS: dict[str, Any] = {
+    "view": _("View"),
+    "create": _("Create"),
+    "edit": _("Edit"),
+    "delete": _("Delete"),
+    "import": _("Import"),
+    "export": _("Export"),
+    "transfer": _("Transfer"),
+    "share": _("Share / team"),
+    "lock": _("Lock"),
+    "claim": _("Claim from pool"),
+    "assign": _("Assign from pool"),
+    "return": _("Return to pool"),
+    "approve": _("Approve"),
+    "print": _("Print"),
+    "manage": _("Manage settings"),
+}
+
+
+@dataclass(frozen=True)
+class PermissionModule:
+    """A unit of the permission matrix: a business area and the actions it offers."""
+
+    key: str
+    label: Any
+    actions: tuple[str, ...]
+    #: Whether roles choose a data scope for it (record modules do, settings pages do not).
+    scoped: bool = False
+    #: Fields a role may hide, mask or make read-only: (field name, label) pairs.
+    policy_fields: tuple[tuple[str, Any], ...] = ()
+    #: What each preset role (by code) gets here on a fresh install: code -> (actions, scope).
+    #: Scope is ignored for unscoped modules. Admins may edit the roles afterwards.
+    presets: dict[str, tuple[tuple[str, ...], str | None]] = field(default_factory=dict)
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    key: str
+    label: Any
+    url_name: str
+    icon: str
+    #: "module.action" that must be held to see the item; None = every signed-in user.
+    permission: str | None = None
+    group: str = "main"
+    order: int = 100
+
+
+@dataclass
+class ScopedModel:
+    """How a model's rows are filtered by data scope."""
+
+    model: type[models.Model]
+    module: str
+    #: ORM path from the model to the owning user, e.g. "owner" or "customer__owner".
+    owner_field: str = "owner"
+    #: Extra visibility beyond the owner scope (team members, shares): user -> Q.
+    extensions: list[Callable[[Any], Q]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HandoverTarget:
+    """Records a disabled user's successor inherits (ORG-02)."""
+
+    model: type[models.Model]
+    owner_field: str = "owner"
+    label: Any = ""
+
+
+class Registry:
+    def __init__(self) -> None:
+        self.modules: dict[str, PermissionModule] = {}
+        self.menu: dict[str, MenuItem] = {}
+        self.scoped_models: dict[type, ScopedModel] = {}
+        self.handover: list[HandoverTarget] = []
+
+    # -- declarations --------------------------------------------------------------------
+    def register_module(self, module: PermissionModule) -> PermissionModule:
+        unknown = set(module.actions) - set(ACTIONS)
+        if unknown:
+            raise ImproperlyConfigured(f"Module {module.key!r} names unknown actions {unknown}")
+        self.modules[module.key] = module
+        return module
+
+    def register_menu(self, item: MenuItem) -> None:
+        self.menu[item.key] = item
+
+    def register_scoped_model(
+        self, model: type[models.Model], module: str, owner_field: str = "owner"
+    ) -> ScopedModel:
+        if module not in self.modules:
+            raise ImproperlyConfigured(
+                f"{model.__name__} is scoped by module {module!r}, which is not registered; "
+                "call registry.register_module() first."
+            )
+        entry = ScopedModel(model=model, module=module, owner_field=owner_field)
+        self.scoped_models[model] = entry
+        return entry
+
+    def add_scope_extension(self, model: type[models.Model], rule: Callable[[Any], Q]) -> None:
+        self.scoped(model).extensions.append(rule)
+
+    def register_handover(
+        self, model: type[models.Model], owner_field: str = "owner", label: Any = ""
+    ) -> None:
+        self.handover.append(
+            HandoverTarget(
+                model=model, owner_field=owner_field, label=label or model._meta.verbose_name_plural
+            )
+        )
+
+    # -- look-ups ------------------------------------------------------------------------
+    def scoped(self, model: type[models.Model]) -> ScopedModel:
+        try:
+            return self.scoped_models[model]
+        except KeyError:
+            raise ImproperlyConfigured(
+                f"{model.__name__} is not registered for data scopes; call "
+                "registry.register_scoped_model() in its AppConfig.ready()."
+            ) from None
+
+    def module(self, key: str) -> PermissionModule:
+        try:
+            return self.modules[key]
+        except KeyError:
+            raise ImproperlyConfigured(f"Permission module {key!r} is not registered") from None
+
+    def all_permission_codes(self) -> set[str]:
+        return {f"{m.key}.{a}" for m in self.modules.values() for a in m.actions}
+
+    def sorted_modules(self) -> list[PermissionModule]:
+        return sorted(self.modules.values(), key=lambda m: (m.order, m.key))
+
+    def sorted_menu(self) -> list[MenuItem]:
+        return sorted(self.menu.values(), key=lambda i: (i.order, i.key))
+
+
+registry = Registry()

@@ -1,0 +1,12 @@
+from django.conf import settings
+from django.urls import include, path
+from django.views.static import serve
+
+urlpatterns = [
+    path("", include("huike.org.urls")),
+    path("", include("huike.core.urls")),
+    path("api/v1/", include("huike.api_urls")),
+]
+
+if settings.DEBUG or settings.TESTING:
+    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))

@@ -1,0 +1,40 @@
+"""Copy the npm-installed browser assets Huike serves into huike/static/vendor.
+
+Only the built files a page loads are copied; the folder is git-ignored because third-party
+files are installed, never committed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODULES = ROOT / "frontend" / "node_modules"
+TARGET = ROOT / "huike" / "static" / "vendor"
+
+#: (source inside node_modules, destination inside static/vendor)
+FILES = [
+    ("@tabler/core/dist/css/tabler.min.css", "tabler/tabler.min.css"),
+    ("@tabler/core/dist/js/tabler.min.js", "tabler/tabler.min.js"),
+    ("@tabler/icons-webfont/dist/tabler-icons.min.css", "tabler-icons/tabler-icons.min.css"),
+    ("@tabler/icons-webfont/dist/fonts", "tabler-icons/fonts"),
+    ("htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"),
+    ("alpinejs/dist/cdn.min.js", "alpinejs/alpine.min.js"),
+]
+
+
+def main() -> None:
+    for source, dest in FILES:
+        src, dst = MODULES / source, TARGET / dest
+        if not src.exists():
+            raise SystemExit(f"missing {src}: run `npm ci` in frontend/ first")
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+        else:
+            shutil.copy2(src, dst)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+from django.conf import settings
+from django.db import models
+
+
+class Memo(models.Model):
+    title = models.CharField(max_length=100)
+    phone = models.CharField(max_length=20, blank=True)
+    secret = models.CharField(max_length=50, blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    shared_with = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return self.title
