@@ -5,6 +5,7 @@ from django.views.static import serve
 urlpatterns = [
     path("", include("huike.org.urls")),
     path("", include("huike.core.urls")),
+    path("settings/", include("huike.core.urls_config")),
     path("api/v1/", include("huike.api_urls")),
 ]
 

@@ -4,8 +4,17 @@ conftest.py, not here."""
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 
 from huike.org.demo import DEMO_PASSWORD, load_demo
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Cached rows (SystemSettings, dictionaries) would outlive a test's rollback."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -29,6 +38,19 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def english(client):
+    """Run a test in English: services called directly and the test client's requests.
+
+    The product's default language is Chinese; tests that assert message texts name English.
+    """
+    from django.utils import translation
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -19,3 +19,7 @@ class CoreConfig(AppConfig):
                 order=0,
             )
         )
+
+        from .views_config import register_config_menu
+
+        register_config_menu()

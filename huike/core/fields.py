@@ -35,20 +35,31 @@ _RANK = {
 
 
 def mask_value(value: Any) -> str:
-    """Mask a phone number, e-mail or other identifier: 13809228860 → 138****8860."""
-    if value in (None, ""):
+    """Mask a phone number, e-mail or other identifier: 13809228860 → 138****8860.
+
+    Phone-length values keep the first 3 and last 4 characters, the way Chinese apps show
+    numbers; shorter values keep a quarter at each end, so masking never reveals most of a
+    short value; e-mails keep the first letter and the domain.
+    """
+    if value is None or value == "":
         return ""
     text = str(value)
     if "@" in text:
         local, _sep, domain = text.partition("@")
         return f"{local[:1]}***@{domain}"
-    if len(text) >= 7:
+    if len(text) >= 11:
         return f"{text[:3]}****{text[-4:]}"
-    return f"{text[:1]}***"
+    keep = len(text) // 4
+    if keep == 0:
+        return "***"
+    return f"{text[:keep]}****{text[-keep:]}"
 
 
 @dataclass(frozen=True)
 class FieldPolicy:
+    """What one user may do with a module's declared policy fields. Fields not named here are
+    unrestricted. "Masked in lists" shows the full value on the detail page and in forms."""
+
     hidden: frozenset[str] = field(default_factory=frozenset)
     masked: frozenset[str] = field(default_factory=frozenset)
     masked_in_list: frozenset[str] = field(default_factory=frozenset)
@@ -56,6 +67,9 @@ class FieldPolicy:
 
     def is_hidden(self, name: str) -> bool:
         return name in self.hidden
+
+    def is_masked(self, name: str, *, in_list: bool = False) -> bool:
+        return name in self.masked or (in_list and name in self.masked_in_list)
 
     def is_readonly(self, name: str) -> bool:
         """Hidden and masked fields cannot be edited either: the user cannot see them."""
@@ -65,7 +79,7 @@ class FieldPolicy:
         """The value as this user may see it (None when hidden)."""
         if name in self.hidden:
             return None
-        if name in self.masked or (in_list and name in self.masked_in_list):
+        if self.is_masked(name, in_list=in_list):
             return mask_value(value)
         return value
 
@@ -80,20 +94,32 @@ def module_of(model_or_module: type[models.Model] | str) -> str:
 
 
 def policy(user: Any, model_or_module: type[models.Model] | str) -> FieldPolicy:
+    """The hidden, masked and read-only fields of a module for ``user``.
+
+    The rules that count are those of the roles granting "<module>.view": a role that has
+    nothing to do with the module cannot unmask its fields. (When only a personal grant gives
+    the view right, every role's rules count.) For each field the least restrictive of those
+    rules wins. Superadmins, and users without any role, are unrestricted: rules live on roles.
+    """
     r = rights(user)
     if r.is_superadmin or not r.roles:
         return UNRESTRICTED
     module = module_of(model_or_module)
-    fields = {name for name, _label in registry.module(module).policy_fields}
-    strongest: dict[str, str | None] = {}
-    for name in fields:
-        rules = [((role.field_policies or {}).get(module) or {}).get(name) for role in r.roles]
-        strongest[name] = min(rules, key=lambda rule: _RANK.get(rule, 0))
-    return FieldPolicy(
-        hidden=frozenset(n for n, rule in strongest.items() if rule == FieldRule.HIDDEN),
-        masked=frozenset(n for n, rule in strongest.items() if rule == FieldRule.MASKED),
-        masked_in_list=frozenset(
-            n for n, rule in strongest.items() if rule == FieldRule.MASKED_IN_LIST
-        ),
-        readonly=frozenset(n for n, rule in strongest.items() if rule == FieldRule.READONLY),
+    cached = r.field_policies.get(module)
+    if cached is not None:
+        return cached
+    roles = r.roles_granting(f"{module}.view") or r.roles
+    by_rule: dict[str, set[str]] = {rule: set() for rule in FieldRule.values}
+    for name, _label in registry.module(module).policy_fields:
+        rules = [((role.field_policies or {}).get(module) or {}).get(name) for role in roles]
+        weakest = min(rules, key=lambda rule: _RANK.get(rule, 0))
+        if weakest in by_rule:
+            by_rule[weakest].add(name)
+    result = FieldPolicy(
+        hidden=frozenset(by_rule[FieldRule.HIDDEN]),
+        masked=frozenset(by_rule[FieldRule.MASKED]),
+        masked_in_list=frozenset(by_rule[FieldRule.MASKED_IN_LIST]),
+        readonly=frozenset(by_rule[FieldRule.READONLY]),
     )
+    r.field_policies[module] = result
+    return result

@@ -189,3 +189,6 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+from .models_config import *  # noqa: E402,F403

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from .models import Notification
@@ -64,3 +66,54 @@ def notify(
 
 def unread_count(user: Any) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+# -- the recipient's own actions (notification centre) --------------------------------------
+# Every look-up starts from ``for_user`` so a notification is invisible (404) to anybody but
+# its recipient; the updates are conditional so a double click or two tabs never double-count.
+
+
+def for_user(user: Any):
+    """The notifications ``user`` may see: only their own, newest first."""
+    return Notification.objects.filter(recipient=user).select_related("actor")
+
+
+def get_for_user(user: Any, pk: int) -> Notification:
+    """The user's notification ``pk``; someone else's is indistinguishable from a missing one."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(for_user(user), pk=pk)
+
+
+def mark_read(user: Any, notification: Notification) -> None:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        for_user(user).filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=notification.read_at
+        )
+
+
+def mark_unread(user: Any, notification: Notification) -> None:
+    notification.read_at = None
+    for_user(user).filter(pk=notification.pk).update(read_at=None)
+
+
+def mark_all_read(user: Any) -> int:
+    """Mark every unread notification of ``user`` read; returns how many changed."""
+    return for_user(user).filter(read_at__isnull=True).update(read_at=timezone.now())
+
+
+def safe_target(url: str) -> str | None:
+    """The notification's link if it stays on this site, else None.
+
+    Only root-relative paths are followed: an absolute URL, a scheme-relative ``//host`` or a
+    browser-normalised ``/\\host`` could send a user off-site from a trusted-looking link.
+    """
+    url = (url or "").strip()
+    if not url.startswith("/") or url.startswith(("//", "/\\")):
+        return None
+    if any(ch in url for ch in "\\\r\n\t") or not url_has_allowed_host_and_scheme(
+        url, allowed_hosts=None
+    ):
+        return None
+    return url

@@ -1,63 +1,96 @@
 """Operation permissions (ORG-04, ORG-07): what a user may do, per module and action.
 
 A user's rights are the union of their roles' permission codes ("customers.transfer") and
-their personal grants. The Super administrator role holds every right. The answer is computed
-once per request object and kept on the user instance.
+their personal grants. The Super administrator role holds every right. A disabled user holds
+none. The answer is computed once per user object (in practice: once per request, because
+every request loads its own ``request.user``) and kept on that instance; ``forget()`` drops it
+when the roles change while the object is still in use.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models.signals import m2m_changed
 
 from .registry import registry
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponseBase
+
 _CACHE_ATTR = "_huike_permission_cache"
+#: Other per-user-object caches derived from the organisation (see huike.org.services).
+_DERIVED_ATTRS = ("_huike_subordinates",)
+
+
+def _is_active_user(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and bool(
+        getattr(user, "is_active", False)
+    )
 
 
 class UserRights:
-    """The roles-derived facts about a user the permission and scope checks need."""
+    """The roles-derived facts about a user the permission, scope and field checks need."""
 
     def __init__(self, user: Any) -> None:
-        roles = list(user.roles.all()) if user.is_authenticated and user.is_active else []
-        self.roles = roles
-        self.is_superadmin = any(r.is_superadmin for r in roles)
-        codes: set[str] = set()
-        for role in roles:
+        active = _is_active_user(user)
+        self.roles: list[Any] = list(user.roles.all()) if active else []
+        self.is_superadmin = any(r.is_superadmin for r in self.roles)
+        #: Per-user grants (ORG-07); a personal "x.view" sees the user's own records.
+        self.personal: frozenset[str] = frozenset((user.extra_permissions or []) if active else [])
+        codes: set[str] = set(self.personal)
+        for role in self.roles:
             codes.update(role.permissions or [])
-        if user.is_authenticated and user.is_active:
-            codes.update(user.extra_permissions or [])
         self.codes = frozenset(codes)
+        #: fields.policy() results per module, so a list page computes them once.
+        self.field_policies: dict[str, Any] = {}
 
     def has(self, code: str) -> bool:
         return self.is_superadmin or code in self.codes
+
+    def roles_granting(self, code: str) -> list[Any]:
+        """The roles that hold ``code`` themselves (a personal grant is not a role)."""
+        return [r for r in self.roles if code in (r.permissions or [])]
 
 
 def rights(user: Any) -> UserRights:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
         cached = UserRights(user)
-        if user.is_authenticated:
+        if getattr(user, "is_authenticated", False):
             setattr(user, _CACHE_ATTR, cached)
     return cached
 
 
 def forget(user: Any) -> None:
-    """Drop the cached rights, e.g. after the user's roles changed in this request."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    """Drop everything cached on this user object (rights, subordinates), e.g. after the
+    user's roles or supervisor changed while the object is still in use."""
+    for attr in (_CACHE_ATTR, *_DERIVED_ATTRS):
+        if attr in getattr(user, "__dict__", {}):
+            delattr(user, attr)
+
+
+def _forget_on_m2m_change(sender: Any, instance: Any, action: str, **kwargs: Any) -> None:
+    # ``user.roles.add/remove/set/clear`` on an object whose rights are cached: drop them, so
+    # the next check on this object cannot answer from the old roles.
+    if action.startswith("post_") and _CACHE_ATTR in getattr(instance, "__dict__", {}):
+        forget(instance)
+
+
+m2m_changed.connect(_forget_on_m2m_change, dispatch_uid="huike.core.permissions.forget")
 
 
 def has_perm(user: Any, code: str) -> bool:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not _is_active_user(user):
         return False
     return rights(user).has(code)
 
 
 def is_superadmin(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and rights(user).is_superadmin
+    return _is_active_user(user) and rights(user).is_superadmin
 
 
 def check_perm(user: Any, code: str) -> None:
@@ -66,12 +99,12 @@ def check_perm(user: Any, code: str) -> None:
         raise PermissionDenied(code)
 
 
-def permission_required(code: str):
+def permission_required(code: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """View decorator: 403 for a signed-in user without the right (login is checked first)."""
 
-    def decorator(view):
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapper(request, *args, **kwargs):
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             from django.contrib.auth.views import redirect_to_login
 
             if not request.user.is_authenticated:

@@ -76,7 +76,9 @@ class ScopedModel:
     module: str
     #: ORM path from the model to the owning user, e.g. "owner" or "customer__owner".
     owner_field: str = "owner"
-    #: Extra visibility beyond the owner scope (team members, shares): user -> Q.
+    #: Extra visibility beyond the owner scope (team members, shares): user -> Q. A rule that
+    #: crosses a many-valued relation is applied as a ``pk__in`` sub-query by the scope code,
+    #: so it can never duplicate rows in a listing.
     extensions: list[Callable[[Any], Q]] = field(default_factory=list)
 
 
@@ -93,14 +95,31 @@ class Registry:
     def __init__(self) -> None:
         self.modules: dict[str, PermissionModule] = {}
         self.menu: dict[str, MenuItem] = {}
-        self.scoped_models: dict[type, ScopedModel] = {}
+        self.scoped_models: dict[type[models.Model], ScopedModel] = {}
         self.handover: list[HandoverTarget] = []
 
     # -- declarations --------------------------------------------------------------------
     def register_module(self, module: PermissionModule) -> PermissionModule:
+        """Declare a permission module; mistakes in it fail at start-up, not in a role editor."""
+        from .scopes import Scope
+
         unknown = set(module.actions) - set(ACTIONS)
         if unknown:
-            raise ImproperlyConfigured(f"Module {module.key!r} names unknown actions {unknown}")
+            raise ImproperlyConfigured(
+                f"Module {module.key!r} names unknown actions {sorted(unknown)}"
+            )
+        for role_code, (actions, scope) in module.presets.items():
+            stray = set(actions) - set(module.actions)
+            if stray:
+                raise ImproperlyConfigured(
+                    f"Module {module.key!r}: preset for {role_code!r} grants actions "
+                    f"{sorted(stray)} the module does not offer"
+                )
+            if scope is not None and scope not in Scope.values:
+                raise ImproperlyConfigured(
+                    f"Module {module.key!r}: preset for {role_code!r} names unknown data "
+                    f"scope {scope!r}; use one of {Scope.values}"
+                )
         self.modules[module.key] = module
         return module
 
@@ -115,16 +134,26 @@ class Registry:
                 f"{model.__name__} is scoped by module {module!r}, which is not registered; "
                 "call registry.register_module() first."
             )
+        if not self.modules[module].scoped:
+            raise ImproperlyConfigured(
+                f"{model.__name__} is scoped by module {module!r}, which is declared with "
+                "scoped=False, so no role could give it a data scope."
+            )
+        _check_user_path(model, owner_field)
         entry = ScopedModel(model=model, module=module, owner_field=owner_field)
         self.scoped_models[model] = entry
         return entry
 
     def add_scope_extension(self, model: type[models.Model], rule: Callable[[Any], Q]) -> None:
+        """OR ``rule(user)`` into what ``user`` sees of ``model`` (teams, shares: ORG-05)."""
         self.scoped(model).extensions.append(rule)
 
     def register_handover(
         self, model: type[models.Model], owner_field: str = "owner", label: Any = ""
     ) -> None:
+        _check_user_path(model, owner_field)
+        if any(t.model is model and t.owner_field == owner_field for t in self.handover):
+            return  # declared twice (e.g. ready() re-run): hand over once
         self.handover.append(
             HandoverTarget(
                 model=model, owner_field=owner_field, label=label or model._meta.verbose_name_plural
@@ -133,13 +162,16 @@ class Registry:
 
     # -- look-ups ------------------------------------------------------------------------
     def scoped(self, model: type[models.Model]) -> ScopedModel:
-        try:
-            return self.scoped_models[model]
-        except KeyError:
+        # A proxy is scoped like the concrete model it stands for.
+        entry = self.scoped_models.get(model) or self.scoped_models.get(
+            model._meta.concrete_model or model
+        )
+        if entry is None:
             raise ImproperlyConfigured(
                 f"{model.__name__} is not registered for data scopes; call "
                 "registry.register_scoped_model() in its AppConfig.ready()."
-            ) from None
+            )
+        return entry
 
     def module(self, key: str) -> PermissionModule:
         try:
@@ -155,6 +187,35 @@ class Registry:
 
     def sorted_menu(self) -> list[MenuItem]:
         return sorted(self.menu.values(), key=lambda i: (i.order, i.key))
+
+
+def _check_user_path(model: type[models.Model], path: str) -> None:
+    """Fail at start-up when ``path`` (e.g. "customer__owner") does not lead to the user model,
+    instead of with a FieldError on the first scoped query."""
+    from django.conf import settings
+    from django.core.exceptions import FieldDoesNotExist
+
+    opts = model._meta
+    target: Any = None
+    for part in path.split("__"):
+        try:
+            target = opts.get_field(part)
+        except FieldDoesNotExist:
+            target = None
+        if target is None or not target.is_relation or target.related_model is None:
+            raise ImproperlyConfigured(
+                f"{model.__name__}: {path!r} is not a path of relations to the user model"
+            )
+        if target.many_to_many or target.one_to_many:
+            raise ImproperlyConfigured(
+                f"{model.__name__}: {path!r} crosses a many-valued relation; an owner path must "
+                "name exactly one user per record"
+            )
+        opts = target.related_model._meta
+    if opts.label != settings.AUTH_USER_MODEL:
+        raise ImproperlyConfigured(
+            f"{model.__name__}: {path!r} leads to {opts.label}, not to the user model"
+        )
 
 
 registry = Registry()

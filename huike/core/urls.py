@@ -4,5 +4,11 @@ from . import views
 
 urlpatterns = [
     path("", views.workbench, name="workbench"),
-    path("notifications/", views.placeholder, name="notifications"),
+    path("workbench/notifications/", views.workbench_notifications, name="workbench_notifications"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/count/", views.notification_count, name="notification_count"),
+    path("notifications/read-all/", views.notification_read_all, name="notifications_read_all"),
+    path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
+    path("notifications/<int:pk>/unread/", views.notification_unread, name="notification_unread"),
 ]

@@ -14,6 +14,10 @@ class OrgConfig(AppConfig):
 
         post_migrate.connect(ensure_base_rows, sender=self)
 
+        from .signals import connect as connect_sign_in_signals
+
+        connect_sign_in_signals()
+
         from huike.core.registry import MenuItem, PermissionModule, registry
 
         registry.register_module(

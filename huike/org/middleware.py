@@ -36,7 +36,12 @@ class SessionPolicyMiddleware:
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
                 return redirect(f"/login/?next={request.path}&expired=1")
-            if now - last >= TOUCH_EVERY_SECONDS or LAST_ACTIVE_KEY not in request.session:
+            # Background polls (notification badge) are not the user being active; counting
+            # them would keep an unattended tab signed in for ever.
+            polling = request.headers.get("X-Huike-Poll") == "1"
+            if not polling and (
+                now - last >= TOUCH_EVERY_SECONDS or LAST_ACTIVE_KEY not in request.session
+            ):
                 request.session[LAST_ACTIVE_KEY] = now
                 UserSession.objects.filter(session_key=request.session.session_key).update(
                     last_seen_at=timezone.now()

@@ -38,14 +38,23 @@ def ensure_preset_roles() -> None:
             },
         )
         for order, (code, label) in enumerate(PRESET_ROLES, start=1):
-            role, _created = Role.objects.get_or_create(
-                code=code, defaults={"name": str(label), "is_builtin": True, "sort_order": order}
-            )
+            role = Role.objects.filter(code=code).first()
+            if role is None:
+                name = str(label)
+                if Role.objects.filter(name=name).exists():
+                    # An administrator already made a role of that name: keep theirs intact.
+                    name = f"{name} ({code})"
+                role = Role.objects.create(code=code, name=name, is_builtin=True, sort_order=order)
             apply_module_presets(role)
 
 
 def apply_module_presets(role) -> None:
-    """Grant ``role`` the preset rights of modules it has not been seeded with yet."""
+    """Grant ``role`` the preset rights of modules it has not been seeded with yet.
+
+    A module is applied once per role and then remembered in ``seeded_modules``: upgrades that
+    add a module grant its presets, and an administrator's later edits (a right removed, a
+    scope narrowed) are never undone.
+    """
     seeded = set(role.seeded_modules or [])
     perms = list(role.permissions or [])
     scopes = dict(role.data_scopes or {})
@@ -56,7 +65,8 @@ def apply_module_presets(role) -> None:
         seeded.add(module.key)
         changed = True
         grant = module.presets.get(role.code)
-        if role.code == "read_only" and grant is None:
+        if role.code == "read_only" and grant is None and module.scoped:
+            # Read-only sees every business record; settings pages must opt in explicitly.
             grant = (("view",), "all")
         if grant is None:
             continue
