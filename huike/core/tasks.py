@@ -11,3 +11,6 @@ from huey.contrib.djhuey import db_task
 def send_notification_email(addresses: list[str], title: str, body: str, url: str) -> None:
     text = body + (f"\n\n{url}" if url else "")
     send_mail(title, text, settings.DEFAULT_FROM_EMAIL, addresses)
+
+
+from .tasks_records import purge_recycle_bin  # noqa: E402,F401  (registers the periodic job)
