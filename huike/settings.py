@@ -202,6 +202,12 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = TESTING or DEBUG
 
+# --- records --------------------------------------------------------------------------
+HUIKE_UPLOAD_MAX_MB = int(env("UPLOAD_MAX_MB", "20"))
+if env("UPLOAD_KINDS"):
+    HUIKE_UPLOAD_KINDS = tuple(k.strip() for k in env("UPLOAD_KINDS").split(",") if k.strip())
+HUIKE_RECYCLE_BIN_DAYS = int(env("RECYCLE_BIN_DAYS", "30"))
+
 # --- security headers --------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -11,3 +11,5 @@ urlpatterns = [
 
 if settings.DEBUG or settings.TESTING:
     urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
+
+handler403 = "huike.core.error_views.permission_denied"

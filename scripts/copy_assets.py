@@ -32,8 +32,13 @@ def main() -> None:
         dst.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
             shutil.copytree(src, dst, dirs_exist_ok=True)
-        else:
-            shutil.copy2(src, dst)
+            continue
+        shutil.copy2(src, dst)
+        # The manifest storage follows sourceMappingURL comments; a missing map breaks
+        # `collectstatic`, so the map travels with its file.
+        source_map = src.with_name(src.name + ".map")
+        if source_map.exists():
+            shutil.copy2(source_map, dst.with_name(dst.name + ".map"))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ it, and a page that shows the count twice pays one.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 
@@ -72,7 +74,10 @@ def unread_for_badge(user) -> int:
 
 def shell(request) -> dict:
     user = request.user
-    context = {"site": SimpleLazyObject(SystemSettings.get), "search_url": search_url()}
+    context: dict[str, Any] = {
+        "site": SimpleLazyObject(SystemSettings.get),
+        "search_url": search_url(),
+    }
     if user.is_authenticated:
         context["menu"] = SimpleLazyObject(lambda: menu_for(user, request.path))
         context["unread_notifications"] = SimpleLazyObject(lambda: unread_for_badge(user))

@@ -127,6 +127,7 @@ class OperationLog(models.Model):
         HANDOVER = "handover", _("Records handed over")
         SETTINGS = "settings", _("Settings changed")
         MOVE = "move", _("Moved")
+        PURGE = "purge", _("Purged")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -192,3 +193,4 @@ class Notification(models.Model):
 
 
 from .models_config import *  # noqa: E402,F403
+from .models_records import *  # noqa: E402,F403

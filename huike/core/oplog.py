@@ -28,10 +28,11 @@ def diff(instance: models.Model, before: dict[str, Any], fields: list[str]) -> l
         old, new = before.get(name), getattr(instance, name)
         if _text(old) != _text(new):
             field = instance._meta.get_field(name)
+            label = field.verbose_name if isinstance(field, models.Field) else name
             changes.append(
                 {
                     "field": name,
-                    "label": str(field.verbose_name),
+                    "label": str(label),
                     "old": _text(old),
                     "new": _text(new),
                 }

@@ -126,6 +126,24 @@ class Registry:
     def register_menu(self, item: MenuItem) -> None:
         self.menu[item.key] = item
 
+    def register_menu_run(
+        self, group: str, first_order: int, items: list[tuple[str, Any, str, str, str | None]]
+    ) -> None:
+        """Declare menu items that stand together in the order given, numbered from
+        ``first_order``; each is ``(key, label, url_name, icon, permission)``."""
+        for offset, (key, label, url_name, icon, permission) in enumerate(items):
+            self.register_menu(
+                MenuItem(
+                    key=key,
+                    label=label,
+                    url_name=url_name,
+                    icon=icon,
+                    permission=permission,
+                    group=group,
+                    order=first_order + offset,
+                )
+            )
+
     def register_scoped_model(
         self, model: type[models.Model], module: str, owner_field: str = "owner"
     ) -> ScopedModel:

@@ -6,8 +6,10 @@ The views only parse input and call ``huike.core.notify``; every look-up goes th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import wraps
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from . import notify
+from .models import Notification
 
 PAGE_SIZE = 20
 WORKBENCH_LATEST = 5
@@ -192,20 +195,22 @@ def _after_change(request, notification):
     return redirect(notify.safe_target(request.POST.get("next", "")) or reverse("notifications"))
 
 
+def _mark(request, pk: int, mark: Callable[[Any, Notification], object]):
+    notification = notify.get_for_user(request.user, pk)
+    mark(request.user, notification)
+    return _after_change(request, notification)
+
+
 @signed_in
 @require_POST
 def notification_read(request, pk: int):
-    notification = notify.get_for_user(request.user, pk)
-    notify.mark_read(request.user, notification)
-    return _after_change(request, notification)
+    return _mark(request, pk, notify.mark_read)
 
 
 @signed_in
 @require_POST
 def notification_unread(request, pk: int):
-    notification = notify.get_for_user(request.user, pk)
-    notify.mark_unread(request.user, notification)
-    return _after_change(request, notification)
+    return _mark(request, pk, notify.mark_unread)
 
 
 @login_required

@@ -36,30 +36,28 @@ def register_config_menu() -> None:
 
     Called once from ``CoreConfig.ready()``.
     """
-    from .registry import MenuItem, registry
+    from .registry import registry
 
-    for order, (key, label, url_name, icon) in enumerate(
+    registry.register_menu_run(
+        "system",
+        940,
         [
-            ("numbering", gettext_lazy("Numbering rules"), "config:numbering", "ti-list-numbers"),
+            (
+                "numbering",
+                gettext_lazy("Numbering rules"),
+                "config:numbering",
+                "ti-list-numbers",
+                PERMISSION,
+            ),
             (
                 "dictionaries",
                 gettext_lazy("Option lists"),
                 "config:dictionaries",
                 "ti-list-details",
+                PERMISSION,
             ),
-        ]
-    ):
-        registry.register_menu(
-            MenuItem(
-                key=key,
-                label=label,
-                url_name=url_name,
-                icon=icon,
-                permission=PERMISSION,
-                group="system",
-                order=940 + order,
-            )
-        )
+        ],
+    )
     dictionaries.connect_signals()
 
 

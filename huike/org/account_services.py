@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,7 +27,8 @@ from huike.core.notify import KINDS
 from .models import Delegation, User
 
 Action = OperationLog.Action
-LANGUAGE_CHOICES = {code for code, _name in User._meta.get_field("language").choices} | {""}
+# The choices of User.language; empty follows the browser.
+LANGUAGE_CHOICES = {code for code, _name in settings.LANGUAGES} | {""}
 THEME_CHOICES = set(User.Theme.values)
 
 

@@ -1,5 +1,14 @@
+from __future__ import annotations
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+#: Preset grants of the directory modules: managers and read-only users may look them up.
+MANAGERS_MAY_LOOK: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "sales_director": (("view",), None),
+    "sales_manager": (("view",), None),
+    "read_only": (("view",), None),
+}
 
 
 class OrgConfig(AppConfig):
@@ -18,7 +27,7 @@ class OrgConfig(AppConfig):
 
         connect_sign_in_signals()
 
-        from huike.core.registry import MenuItem, PermissionModule, registry
+        from huike.core.registry import PermissionModule, registry
 
         registry.register_module(
             PermissionModule(
@@ -26,11 +35,7 @@ class OrgConfig(AppConfig):
                 label=_("Departments"),
                 actions=("view", "create", "edit", "delete"),
                 order=900,
-                presets={
-                    "sales_director": (("view",), None),
-                    "sales_manager": (("view",), None),
-                    "read_only": (("view",), None),
-                },
+                presets=MANAGERS_MAY_LOOK,
             )
         )
         registry.register_module(
@@ -39,11 +44,7 @@ class OrgConfig(AppConfig):
                 label=_("Users"),
                 actions=("view", "create", "edit", "delete", "export"),
                 order=910,
-                presets={
-                    "sales_director": (("view",), None),
-                    "sales_manager": (("view",), None),
-                    "read_only": (("view",), None),
-                },
+                presets=MANAGERS_MAY_LOOK,
             )
         )
         registry.register_module(
@@ -62,7 +63,9 @@ class OrgConfig(AppConfig):
                 order=930,
             )
         )
-        for order, (key, label, url_name, icon, perm) in enumerate(
+        registry.register_menu_run(
+            "system",
+            900,
             [
                 (
                     "departments",
@@ -78,16 +81,5 @@ class OrgConfig(AppConfig):
                 ("online", _("Online users"), "org:online", "ti-plug-connected", "system.view"),
                 ("login_log", _("Login log"), "org:login_log", "ti-login", "system.view"),
                 ("system_log", _("System log"), "org:system_log", "ti-history", "system.view"),
-            ]
-        ):
-            registry.register_menu(
-                MenuItem(
-                    key=key,
-                    label=label,
-                    url_name=url_name,
-                    icon=icon,
-                    permission=perm,
-                    group="system",
-                    order=900 + order,
-                )
-            )
+            ],
+        )

@@ -96,14 +96,14 @@ def load_demo() -> None:
             dept.save(update_fields=["path"])
         departments[name] = dept
     users: dict[str, User] = {}
-    for username, name, mobile, role_code, dept, supervisor, title, gender in USERS:
+    for username, name, mobile, role_code, dept_name, supervisor, title, gender in USERS:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User(username=username)
             user.set_password(DEMO_PASSWORD)
         user.name, user.mobile, user.title, user.gender = name, mobile, title, gender
         user.email = f"{username}@huike.example"
-        user.department = departments[dept]
+        user.department = departments[dept_name]
         user.supervisor = users.get(supervisor) if supervisor else None
         user.save()
         user.roles.set([Role.objects.get(code=role_code)])

@@ -3,6 +3,8 @@ login_guard and account_services."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -13,8 +15,14 @@ from .models import User
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
+if TYPE_CHECKING:
+    # The mixin only ever sits in front of a Form; this tells the type checker so.
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
 
-class BootstrapMixin:
+
+class BootstrapMixin(_FormBase):
     """Gives every widget the Tabler/Bootstrap class it needs, so templates stay plain."""
 
     def __init__(self, *args, **kwargs):
@@ -108,8 +116,8 @@ class PasswordForm(BootstrapMixin, forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if (
             data.get("new_password")
             and data.get("confirm_password")
@@ -125,8 +133,16 @@ class PresenceForm(BootstrapMixin, forms.Form):
     )
 
 
+class ColleaguesField(forms.ModelMultipleChoiceField):
+    """Colleagues labelled with their department, so namesakes can be told apart."""
+
+    def label_from_instance(self, obj: User) -> str:
+        department = obj.department  # selected with the user: no extra query
+        return f"{obj.name} · {department.name}" if department else obj.name
+
+
 class FrequentContactsForm(BootstrapMixin, forms.Form):
-    contacts = forms.ModelMultipleChoiceField(
+    contacts = ColleaguesField(
         label=_("Frequent contacts"),
         queryset=User.objects.none(),
         required=False,
@@ -136,15 +152,11 @@ class FrequentContactsForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["contacts"]
-        field.queryset = (
+        cast(ColleaguesField, self.fields["contacts"]).queryset = (
             User.objects.filter(is_active=True)
             .exclude(pk=user.pk)
             .select_related("department")
             .order_by("department__path", "name")
-        )
-        field.label_from_instance = lambda u: (
-            f"{u.name} · {u.department.name}" if u.department_id else u.name
         )
 
 
@@ -213,6 +225,6 @@ class DelegationForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["delegate"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["delegate"]).queryset = (
             User.objects.filter(is_active=True).exclude(pk=user.pk).order_by("name")
         )

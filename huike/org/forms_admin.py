@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from ipaddress import ip_address
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.validators import validate_ipv46_address
@@ -46,6 +46,10 @@ class StyledForm(forms.Form):
             else:
                 css = "form-control"
             widget.attrs.setdefault("class", css)
+
+    def model_choice(self, name: str) -> forms.ModelChoiceField:
+        """The named input as the model choice field it is (``fields`` holds plain Fields)."""
+        return cast(forms.ModelChoiceField, self.fields[name])
 
     #: Service field name -> this form's input, where they differ.
     field_aliases: dict[str, str] = {}
@@ -110,8 +114,8 @@ class DepartmentForm(StyledForm):
             if instance.is_root():
                 del self.fields["parent"]
         if "parent" in self.fields:
-            self.fields["parent"].queryset = parents
-        self.fields["head"].queryset = active_users(instance.head_id if instance else None)
+            self.model_choice("parent").queryset = parents
+        self.model_choice("head").queryset = active_users(instance.head_id if instance else None)
 
 
 # -- users -----------------------------------------------------------------------------------
@@ -147,12 +151,11 @@ class UserForm(StyledForm):
             queryset=Department.objects.order_by("path"),
             required=False,
         )
+        supervisors = active_users(instance.supervisor_id if instance else None)
+        if instance is not None:
+            supervisors = supervisors.exclude(pk=instance.pk)
         self.fields["supervisor"] = UserChoiceField(
-            label=_("Direct supervisor"),
-            queryset=active_users(instance.supervisor_id if instance else None).exclude(
-                pk=instance.pk if instance else None
-            ),
-            required=False,
+            label=_("Direct supervisor"), queryset=supervisors, required=False
         )
         roles = Role.objects.all()
         if not is_superadmin(actor):
@@ -171,7 +174,7 @@ class UserForm(StyledForm):
         self.style_fields()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if "password1" in self.fields and data.get("password1") != data.get("password2"):
             self.add_error("password2", _("The two passwords differ."))
         return data
@@ -192,7 +195,7 @@ class DisableUserForm(StyledForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["successor"].queryset = active_users().exclude(pk=user.pk)
+        self.model_choice("successor").queryset = active_users().exclude(pk=user.pk)
 
 
 class PasswordForm(StyledForm):
@@ -208,7 +211,7 @@ class PasswordForm(StyledForm):
         self.fields["password1"].help_text = PolicyValidator().get_help_text()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("password1") != data.get("password2"):
             self.add_error("password2", _("The two passwords differ."))
         return data
@@ -236,7 +239,9 @@ class PermissionMatrixForm(StyledForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["permissions"].choices = all_permission_choices()
+        cast(
+            forms.MultipleChoiceField, self.fields["permissions"]
+        ).choices = all_permission_choices()
 
     def permission_rows(self) -> list[dict[str, Any]]:
         selected = set(self["permissions"].value() or [])
@@ -296,6 +301,9 @@ class RoleForm(PermissionMatrixForm):
                     label=_("Data scope"),
                     choices=Scope.choices,
                     initial=scopes.get(module.key, Scope.SELF),
+                    # A module the role cannot view needs no scope; one it can view without
+                    # a chosen scope sees the user's own records (core.scopes.scopes_for).
+                    required=False,
                 )
             for name, label in module.policy_fields:
                 self.fields[f"rule__{module.key}__{name}"] = forms.ChoiceField(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -12,6 +13,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_otp.models import Device
 
 mobile_validator = RegexValidator(
     r"^1\d{10}$", _("Enter an 11-digit mainland mobile number starting with 1.")
@@ -101,10 +105,10 @@ class Role(models.Model):
         return self.name
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(self, username: str, password: str | None = None, **fields):
+    def create_user(self, username: str, password: str | None = None, **fields) -> User:
         user = self.model(username=username, **fields)
         user.set_password(password)
         user.save(using=self._db)
@@ -205,6 +209,10 @@ class User(AbstractBaseUser):
     password_changed_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
+
+    #: The one-time-password device that verified this sign-in. Not a database field:
+    #: django-otp sets it on the request's user (and two_factor.verify_totp on a fresh one).
+    otp_device: Device | None
 
     USERNAME_FIELD = "username"
     EMAIL_FIELD = "email"

@@ -16,6 +16,7 @@ from huike.core.registry import registry
 from huike.core.scopes import Scope, scopes_for
 
 from .models import Department, Role, User
+from .services import USER_FIELDS
 
 
 # -- departments -----------------------------------------------------------------------------
@@ -67,6 +68,10 @@ class DepartmentMoveSerializer(serializers.Serializer):
 
 
 # -- users -----------------------------------------------------------------------------------
+#: What an administrator sets on a user: the profile the service accepts, then the rights.
+ADMIN_USER_FIELDS = [*USER_FIELDS, "roles", "extra_permissions"]
+
+
 class UserSerializer(serializers.ModelSerializer):
     roles = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     is_locked = serializers.BooleanField(read_only=True)
@@ -75,16 +80,7 @@ class UserSerializer(serializers.ModelSerializer):
         model = User
         fields = [
             "id",
-            "username",
-            "name",
-            "mobile",
-            "email",
-            "gender",
-            "department",
-            "title",
-            "supervisor",
-            "roles",
-            "extra_permissions",
+            *ADMIN_USER_FIELDS,
             "is_active",
             "is_locked",
             "locked_until",
@@ -113,19 +109,7 @@ class UserWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = [
-            "username",
-            "name",
-            "mobile",
-            "email",
-            "gender",
-            "department",
-            "title",
-            "supervisor",
-            "roles",
-            "extra_permissions",
-            "password",
-        ]
+        fields = [*ADMIN_USER_FIELDS, "password"]
         extra_kwargs = {
             "mobile": {"allow_null": True, "required": False},
             "email": {"allow_null": True, "required": False},

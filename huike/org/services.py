@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from huike.core import oplog
@@ -69,7 +70,7 @@ def subordinate_ids(user: User) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [user.pk])
         ids = [row[0] for row in cursor.fetchall() if row[0] != user.pk]
-    user._huike_subordinates = ids
+    setattr(user, "_huike_subordinates", ids)  # noqa: B010 - a per-object cache, not a field
     return ids
 
 
@@ -111,15 +112,16 @@ def department_tree() -> list[Department]:
         Department.objects.select_related("head").annotate(member_count=Count("members"))
     )
     children: dict[int | None, list[Department]] = defaultdict(list)
-    for dept in departments:
-        children[dept.parent_id].append(dept)
+    for department in departments:
+        children[department.parent_id].append(department)
     ordered: list[Department] = []
     # An explicit stack instead of recursion: a deep tree must not hit Python's limit.
     stack = [(dept, 0) for dept in sorted(children[None], key=_sibling_key, reverse=True)]
     while stack:
         dept, level = stack.pop()
-        dept.level = level
-        dept.child_count = len(children[dept.pk])
+        # Display-only attributes for the tree template, not model fields.
+        setattr(dept, "level", level)  # noqa: B010
+        setattr(dept, "child_count", len(children[dept.pk]))  # noqa: B010
         ordered.append(dept)
         stack.extend(
             (child, level + 1)
@@ -275,7 +277,7 @@ def handover_counts(user: User) -> list[tuple[Any, int]]:
     """What ``user`` owns, per registered record type: [(label, count), ...]."""
     result = []
     for target in registry.handover:
-        count = target.model._default_manager.filter(**{target.owner_field: user}).count()
+        count = target.model._base_manager.filter(**{target.owner_field: user}).count()
         result.append((target.label, count))
     return result
 
@@ -450,11 +452,14 @@ def disable_user(actor: User, user: User, successor: User | None = None) -> dict
             field="successor",
         )
     for target in registry.handover if successor else []:
-        n = target.model._default_manager.filter(**{target.owner_field: user}).update(
+        # The base manager also reaches rows a default manager hides (records in the
+        # recycle bin): a restored record must not come back owned by a disabled user.
+        n = target.model._base_manager.filter(**{target.owner_field: user}).update(
             **{target.owner_field: successor}
         )
         if n:
-            moved[str(target.label)] = n
+            label = str(target.label)
+            moved[label] = moved.get(label, 0) + n
     user.is_active = False
     user.save(update_fields=["is_active"])
     from .sessions import end_all_sessions
@@ -658,7 +663,7 @@ def _scope_changes(before: dict, after: dict) -> list[dict]:
 
 def _field_rule_changes(before: dict, after: dict) -> list[dict]:
     changes = []
-    labels = dict(FieldRule.choices)
+    labels: dict[str | None, str | Promise] = dict(FieldRule.choices)
     for module in registry.sorted_modules():
         for name, label in module.policy_fields:
             old = (before.get(module.key) or {}).get(name)
@@ -704,25 +709,39 @@ def _save_role(role: Role) -> None:
         ) from None
 
 
+class RoleRights(TypedDict, total=False):
+    """What an administrator sets on a role: the keywords of create_role and update_role."""
+
+    name: Required[str]
+    description: str
+    permissions: Iterable[str]
+    data_scopes: dict[str, str] | None
+    field_policies: dict[str, dict[str, str]] | None
+    require_2fa: bool
+
+
+def _clean_role_rights(
+    actor: User, held: list[str], rights: RoleRights, *, exclude: int | None = None
+) -> dict[str, Any]:
+    """The checked model values of ``rights``; ``held`` are the grants the role has now."""
+    unknown = rights.keys() - RoleRights.__required_keys__ - RoleRights.__optional_keys__
+    if unknown:
+        raise TypeError(f"Unexpected role values: {sorted(unknown)}")
+    return {
+        "name": _check_role_name(rights["name"], exclude=exclude),
+        "description": (rights.get("description") or "").strip(),
+        "permissions": _check_grantable(actor, held, rights.get("permissions", ())),
+        "data_scopes": _clean_scopes(rights.get("data_scopes")),
+        "field_policies": _clean_field_policies(rights.get("field_policies")),
+        "require_2fa": rights.get("require_2fa", False),
+    }
+
+
 @transaction.atomic
-def create_role(
-    actor: User,
-    *,
-    name: str,
-    description: str = "",
-    permissions: Iterable[str] = (),
-    data_scopes: dict[str, str] | None = None,
-    field_policies: dict[str, dict[str, str]] | None = None,
-    require_2fa: bool = False,
-) -> Role:
+def create_role(actor: User, **rights: Unpack[RoleRights]) -> Role:
     check_perm(actor, "roles.create")
     role = Role(
-        name=_check_role_name(name),
-        description=(description or "").strip(),
-        permissions=_check_grantable(actor, [], permissions),
-        data_scopes=_clean_scopes(data_scopes),
-        field_policies=_clean_field_policies(field_policies),
-        require_2fa=require_2fa,
+        **_clean_role_rights(actor, [], rights),
         # A role made by hand must never receive a later module's preset grants.
         seeded_modules=sorted(registry.modules),
     )
@@ -744,17 +763,7 @@ def _guard_superadmin_role(role: Role) -> None:
 
 
 @transaction.atomic
-def update_role(
-    actor: User,
-    role: Role,
-    *,
-    name: str,
-    description: str = "",
-    permissions: Iterable[str] = (),
-    data_scopes: dict[str, str] | None = None,
-    field_policies: dict[str, dict[str, str]] | None = None,
-    require_2fa: bool = False,
-) -> Role:
+def update_role(actor: User, role: Role, **rights: Unpack[RoleRights]) -> Role:
     """Save a role's rights; the operation log lists every right, scope and rule changed."""
     check_perm(actor, "roles.edit")
     _guard_superadmin_role(role)
@@ -766,12 +775,8 @@ def update_role(
         dict(role.data_scopes or {}),
         dict(role.field_policies or {}),
     )
-    role.name = _check_role_name(name, exclude=role.pk)
-    role.description = (description or "").strip()
-    role.require_2fa = require_2fa
-    role.permissions = _check_grantable(actor, old_perms, permissions)
-    role.data_scopes = _clean_scopes(data_scopes)
-    role.field_policies = _clean_field_policies(field_policies)
+    for name, value in _clean_role_rights(actor, old_perms, rights, exclude=role.pk).items():
+        setattr(role, name, value)
     _save_role(role)
     changes = [
         *oplog.diff(role, before, fields),

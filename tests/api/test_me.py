@@ -14,7 +14,7 @@ def test_me_shows_profile_rights_and_scopes(bearer, demo):
     assert [r["name"] for r in body["roles"]] == [demo["rep_east1"].roles.get().name]
     assert "memos.view" in body["permissions"]
     assert "departments.create" not in body["permissions"]
-    assert body["data_scopes"] == {"memos": ["self"]}
+    assert body["data_scopes"]["memos"] == ["self"]
 
 
 def test_superadmin_sees_every_permission(bearer, demo):

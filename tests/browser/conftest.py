@@ -91,6 +91,17 @@ def sign_in(page, username: str, password: str = "Huike-demo-2026") -> None:
     page.wait_for_url(f"{page.base_url}/")
 
 
+def create_department(page, name: str, parent: str) -> None:
+    """Add a department under ``parent`` (by name) through the department form."""
+    from huike.org.models import Department
+
+    page.goto(f"{page.base_url}/org/departments/new/")
+    page.fill("input[name=name]", name)
+    page.select_option("select[name=parent]", str(Department.objects.get(name=parent).pk))
+    page.click("#department-form button[type=submit]")
+    page.wait_for_url(f"{page.base_url}/org/departments/")
+
+
 def open_menu_if_collapsed(page) -> None:
     """On a phone the sidebar is collapsed behind the toggler."""
     toggler = page.locator(".navbar-vertical .navbar-toggler")

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.test import Client
 
 from huike.org.models import Department, Role, User
+from tests.browser.conftest import create_department
 
 
 def sign_in(page, username: str) -> None:
@@ -53,11 +54,7 @@ def test_admin_pages_fit_and_run_clean(page, demo, path):
 
 def test_create_and_delete_a_department(page, demo):
     sign_in(page, "admin")
-    page.goto(f"{page.base_url}/org/departments/new/")
-    page.fill("input[name=name]", "华南销售组")
-    page.select_option("select[name=parent]", str(Department.objects.get(name="销售部").pk))
-    page.click("#department-form button[type=submit]")
-    page.wait_for_url(f"{page.base_url}/org/departments/")
+    create_department(page, "华南销售组", parent="销售部")
     row = page.locator("tr", has_text="华南销售组")
     assert row.count() == 1
 

@@ -83,40 +83,24 @@ def test_change_password_checks_current_and_policy_and_keeps_the_session(
     login, demo, password, client
 ):
     login("rep_east1")
-    url = reverse("account:password")
-    wrong = client.post(
-        url,
-        {"current_password": "nope", "new_password": "Abcdefg9", "confirm_password": "Abcdefg9"},
-    )
+
+    def change(current: str, new: str, confirm: str | None = None, **headers):
+        form = {"current_password": current, "new_password": new}
+        form["confirm_password"] = new if confirm is None else confirm
+        return client.post(reverse("account:password"), form, **headers)
+
+    wrong = change("nope", "Abcdefg9")
     assert wrong.status_code == 400
     assert wrong.context["form"].errors["current_password"]
 
-    weak = client.post(
-        url,
-        {
-            "current_password": password,
-            "new_password": "abcdefghij",
-            "confirm_password": "abcdefghij",
-        },
-        HTTP_ACCEPT_LANGUAGE="en",
-    )
+    weak = change(password, "abcdefghij", HTTP_ACCEPT_LANGUAGE="en")
     assert weak.status_code == 400
     assert "Include a digit." in weak.context["form"].errors["new_password"][0]
 
-    mismatch = client.post(
-        url,
-        {"current_password": password, "new_password": "Abcdefg9", "confirm_password": "Abcdefg8"},
-    )
+    mismatch = change(password, "Abcdefg9", "Abcdefg8")
     assert mismatch.context["form"].errors["confirm_password"]
 
-    ok = client.post(
-        url,
-        {
-            "current_password": password,
-            "new_password": "New-pass-2027",
-            "confirm_password": "New-pass-2027",
-        },
-    )
+    ok = change(password, "New-pass-2027")
     assert ok.status_code == 302
     rep = User.objects.get(pk=demo["rep_east1"].pk)
     assert rep.check_password("New-pass-2027")

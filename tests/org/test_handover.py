@@ -78,7 +78,7 @@ class _BrokenManager:
 
 
 class _BrokenModel:
-    _default_manager = _BrokenManager()
+    _default_manager = _base_manager = _BrokenManager()
 
 
 def test_failure_in_the_middle_moves_nothing(people, monkeypatch):
