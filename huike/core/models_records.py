@@ -46,7 +46,7 @@ class Tag(models.Model):
         GREEN = "green", _("Green")
         TEAL = "teal", _("Teal")
         CYAN = "cyan", _("Cyan")
-        GRAY = "secondary", _("Gray")
+        GRAY = "secondary", _("Grey")
 
     name = models.CharField(_("name"), max_length=30)
     color = models.CharField(_("colour"), max_length=20, choices=Color.choices, default=Color.BLUE)

@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=30, verbose_name='name')),
-                ('color', models.CharField(choices=[('blue', 'Blue'), ('azure', 'Azure'), ('indigo', 'Indigo'), ('purple', 'Purple'), ('pink', 'Pink'), ('red', 'Red'), ('orange', 'Orange'), ('yellow', 'Yellow'), ('lime', 'Lime'), ('green', 'Green'), ('teal', 'Teal'), ('cyan', 'Cyan'), ('secondary', 'Gray')], default='blue', max_length=20, verbose_name='colour')),
+                ('color', models.CharField(choices=[('blue', 'Blue'), ('azure', 'Azure'), ('indigo', 'Indigo'), ('purple', 'Purple'), ('pink', 'Pink'), ('red', 'Red'), ('orange', 'Orange'), ('yellow', 'Yellow'), ('lime', 'Lime'), ('green', 'Green'), ('teal', 'Teal'), ('cyan', 'Cyan'), ('secondary', 'Grey')], default='blue', max_length=20, verbose_name='colour')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
             ],
             options={
