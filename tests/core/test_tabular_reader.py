@@ -14,6 +14,9 @@ from django.utils import translation
 from huike.core.tabular import TableError, read_table
 from huike.core.tabular.cells import number_text
 
+# Messages and generated header names are asserted in English.
+pytestmark = pytest.mark.usefixtures("english")
+
 CHINESE_CSV = (
     "客户名称 , 联系电话,备注\r\n"
     "上海浦东发展银行,13809228860,“重要”客户\r\n"
