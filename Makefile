@@ -58,7 +58,7 @@ browser-deps:
 test: $(VENV)/.deps-dev assets messages browser-deps
 	$(BIN)/ruff check huike tests bench scripts
 	$(BIN)/ruff format --check huike tests bench scripts
-	$(BIN)/mypy huike/core huike/org
+	$(BIN)/mypy huike/core huike/org huike/customers
 	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
 	@echo "== tests on SQLite"
 	HUIKE_DATA_DIR=$(CURDIR)/var/test-sqlite $(BIN)/pytest -q
@@ -71,7 +71,7 @@ test: $(VENV)/.deps-dev assets messages browser-deps
 lint:
 	$(BIN)/ruff check huike tests bench scripts
 	$(BIN)/ruff format --check huike tests bench scripts
-	$(BIN)/mypy huike/core huike/org
+	$(BIN)/mypy huike/core huike/org huike/customers
 
 fmt:
 	$(BIN)/ruff format huike tests bench scripts

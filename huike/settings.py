@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "huike.core",
     "huike.org",
+    "huike.customers",
 ]
 
 MIDDLEWARE = [
