@@ -19,10 +19,12 @@ def _fresh_cache():
 
 @pytest.fixture
 def demo(db):
-    """The demo company (SPEC.md DEMO); returns {username: User}."""
+    """The demo company's departments and users (SPEC.md DEMO), without its sample records
+    (tests add their own; tests/customers/test_demo_customers.py covers them); returns
+    {username: User}."""
     from huike.org.models import User
 
-    load_demo()
+    load_demo(sample_records=False)
     return {u.username: u for u in User.objects.all()}
 
 

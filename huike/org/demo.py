@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.db import transaction
 
 from .models import Department, Role, User
@@ -79,7 +80,9 @@ USERS = [
 
 
 @transaction.atomic
-def load_demo() -> None:
+def load_demo(*, sample_records: bool = True) -> None:
+    """The demo company; ``sample_records=False`` stops at departments and users (the test
+    suite's ``demo`` fixture: most tests want an empty company to put their own rows in)."""
     ensure_base_rows()
     root = Department.objects.get(parent__isnull=True)
     if root.name != "汇客科技":
@@ -117,3 +120,14 @@ def load_demo() -> None:
         ("汇客科技", "admin"),
     ]:
         Department.objects.filter(pk=departments[dept_name].pk).update(head=users[head])
+    if sample_records:
+        _load_sample_records(users)
+
+
+def _load_sample_records(users: dict[str, User]) -> None:
+    """Sample records of the installed modules, each loader skipping what already exists, so
+    running the demo again adds nothing. Imported here: org does not depend on them."""
+    if apps.is_installed("huike.customers"):
+        from huike.customers.demo import load_customers
+
+        load_customers(users)
