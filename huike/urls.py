@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("huike.org.urls")),
     path("", include("huike.core.urls")),
     path("settings/", include("huike.core.urls_config")),
+    path("", include("huike.core.urls_records")),
     path("api/v1/", include("huike.api_urls")),
 ]
 

@@ -1200,3 +1200,40 @@ __all__ = [
     "to_json",
     "update_field",
 ]
+
+
+# -- services -------------------------------------------------------------------------------
+
+
+def apply_to_record(record: Any, module: str, values: dict[str, Any] | None) -> bool:
+    """Clean submitted custom values (``{code: value}``) onto ``record.custom_data`` inside a
+    create or edit service; returns whether anything changed.
+
+    A new record (``record._state.adding``) gets defaults and must fill required fields; an
+    edit changes only the codes given. Unique fields are checked here, so call it inside the
+    service's transaction, before saving. Problems raise one ``DomainError`` listing every
+    field (``errors``: {"custom_data.<code>": [messages]}), which pages and the API show at
+    the fields.
+    """
+    creating = record._state.adding
+    if values is None and not creating:
+        return False
+    try:
+        new = clean_custom_data(
+            module,
+            values,
+            partial=not creating,
+            instance_data=None if creating else dict(record.custom_data or {}),
+        )
+    except ValidationError as exc:
+        errors = {f"custom_data.{code}": msgs for code, msgs in exc.message_dict.items()}
+        first_code, first = next(iter(exc.message_dict.items()))
+        error = DomainError(first[0], field=f"custom_data.{first_code}")
+        error.errors = errors  # type: ignore[attr-defined]
+        raise error from None
+    if new == (record.custom_data or {}) and not creating:
+        return False
+    changed = {c: v for c, v in new.items() if (record.custom_data or {}).get(c) != v}
+    check_unique_values(type(record), module, changed, None if creating else record.pk)
+    record.custom_data = new
+    return True

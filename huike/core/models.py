@@ -194,4 +194,5 @@ class Notification(models.Model):
 
 from .models_config import *  # noqa: E402,F403
 from .models_custom import *  # noqa: E402,F403
+from .models_lists import *  # noqa: E402,F403
 from .models_records import *  # noqa: E402,F403

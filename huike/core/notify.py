@@ -16,6 +16,7 @@ from .models import Notification
 KINDS: dict[str, Any] = {
     "system": _("System messages"),
     "handover": _("Records handed over to me"),
+    "record_transferred": _("Records transferred to me"),
 }
 DEFAULT_PREFS = {"in_app": True, "email": False}
 

@@ -78,6 +78,9 @@ class CustomersConfig(AppConfig):
         registry.register_handover(Customer, owner_field="owner", label=_("Customers"))
         registry.register_handover(Contact, owner_field="owner", label=_("Contacts"))
         register_bin_dependent(Customer, Contact, "customer")
+        from .record_types import register
+
+        register()
         registry.register_menu(
             MenuItem(
                 key="customers",

@@ -25,7 +25,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from huike.core import dictionaries, numbering, oplog, scopes
+from huike.core import custom_fields, dictionaries, numbering, oplog, scopes
 from huike.core import fields as field_rules
 from huike.core.errors import ConflictError, DomainError
 from huike.core.models import OperationLog
@@ -271,7 +271,9 @@ def create_customer(actor: Any, data: Mapping[str, Any], *, owner: Any = None) -
     rule. A warned phone duplicate is listed in ``customer.duplicate_warnings``."""
     check_perm(actor, "customers.create")
     customer = Customer(owner=_check_owner(actor, owner))
+    data, custom = _pop_custom(data)
     changed = _apply(actor, customer, data, CUSTOMER_INPUT, "customers")
+    custom_fields.apply_to_record(customer, "customers", custom)
     _customer_keys(customer)
     _validate(customer, changed)
     warnings = _check_duplicates(customer)
@@ -307,9 +309,11 @@ def update_customer(actor: Any, customer: Customer, data: Mapping[str, Any]) -> 
     check_perm(actor, "customers.edit")
     customer = _lock_visible_customer(actor, customer)
     before = customer.snapshot_fields()
+    data, custom = _pop_custom(data)
     changed = _apply(actor, customer, data, CUSTOMER_INPUT, "customers")
+    custom_changed = custom_fields.apply_to_record(customer, "customers", custom)
     warnings: list[str] = []
-    if changed:
+    if changed or custom_changed:
         _customer_keys(customer)
         _validate(customer, changed)
         if {"name", "mobile", "office_phone"} & set(changed):
@@ -375,6 +379,11 @@ def _make_primary(actor: Any, customer: Customer, contact: Contact) -> None:
             )
 
 
+def _pop_custom(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    rest = dict(data)
+    return rest, rest.pop("custom_data", None)
+
+
 def _pop_primary(data: Mapping[str, Any]) -> tuple[dict[str, Any], bool | None]:
     rest = dict(data)
     primary = rest.pop("is_primary", None)
@@ -388,8 +397,10 @@ def create_contact(actor: Any, customer: Customer, data: Mapping[str, Any]) -> C
     check_perm(actor, "contacts.create")
     customer = _lock_visible_customer(actor, customer)
     data, primary = _pop_primary(data)
+    data, custom = _pop_custom(data)
     contact = Contact(customer=customer, owner=customer.owner)
     _apply(actor, contact, data, CONTACT_INPUT, "contacts")
+    custom_fields.apply_to_record(contact, "contacts", custom)
     _contact_keys(contact)
     _validate(contact, data)
     _check_reports_to(contact)
@@ -416,7 +427,10 @@ def update_contact(actor: Any, contact: Contact, data: Mapping[str, Any]) -> Con
     contact = Contact.all_objects.select_for_update().get(pk=locked.pk)
     data, primary = _pop_primary(data)
     before = contact.snapshot_fields()
+    data, custom = _pop_custom(data)
     changed = _apply(actor, contact, data, CONTACT_INPUT, "contacts")
+    if custom_fields.apply_to_record(contact, "contacts", custom):
+        changed.append("custom_data")
     if changed:
         _contact_keys(contact)
         _validate(contact, changed)

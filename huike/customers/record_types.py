@@ -1,0 +1,198 @@
+"""Customers and contacts as registered record types: everything generic (lists, detail
+pages, forms, import/export, search, API) reads these two declarations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+from huike.core import scopes
+from huike.core.errors import DomainError
+from huike.core.record_actions import transfer as generic_transfer
+from huike.core.record_types import RecordType, register_record_type
+
+from . import services
+from .models import Contact, Customer
+
+CUSTOMER_GROUPS = (
+    (
+        _("Basic information"),
+        ("name", "type", "source", "level", "industry", "status", "next_contact_at"),
+    ),
+    (
+        _("Contact details"),
+        (
+            "contact_title",
+            "mobile",
+            "office_phone",
+            "home_phone",
+            "fax",
+            "wechat",
+            "qq",
+            "email",
+            "website",
+        ),
+    ),
+    (
+        _("Address"),
+        (
+            "country",
+            "province",
+            "city",
+            "district",
+            "address",
+            "post_code",
+            "latitude",
+            "longitude",
+        ),
+    ),
+    (
+        _("Company"),
+        (
+            "legal_representative",
+            "registered_capital",
+            "staff_size",
+            "credit_rating",
+            "credit_limit",
+            "remark",
+        ),
+    ),
+)
+
+CONTACT_GROUPS = (
+    (
+        _("Basic information"),
+        (
+            "name",
+            "customer",
+            "department",
+            "title",
+            "decision_role",
+            "reports_to",
+            "gender",
+            "birthday",
+        ),
+    ),
+    (
+        _("Contact details"),
+        ("mobile", "phone", "email", "wechat", "qq", "address", "remark"),
+    ),
+)
+
+
+def _customer_of(actor: Any, value: Any) -> Customer:
+    """The visible live customer a contact is created under (an id or a Customer)."""
+    pk = getattr(value, "pk", value)
+    if pk in (None, ""):
+        raise DomainError(_("Choose the contact's customer."), field="customer")
+    try:
+        return scopes.visible(actor, Customer).get(pk=int(pk))
+    except (Customer.DoesNotExist, TypeError, ValueError):
+        raise DomainError(_("Choose the contact's customer."), field="customer") from None
+
+
+def create_contact(actor: Any, data: dict[str, Any]) -> Contact:
+    data = dict(data)
+    customer = _customer_of(actor, data.pop("customer", None))
+    return services.create_contact(actor, customer, data)
+
+
+def update_contact(actor: Any, contact: Any, data: dict[str, Any]) -> Contact:
+    data = dict(data)
+    customer = data.pop("customer", None)
+    if customer not in (None, "") and int(getattr(customer, "pk", customer)) != (
+        contact.customer_id
+    ):
+        raise DomainError(
+            _("A contact stays with its customer; create it again under the other one."),
+            field="customer",
+        )
+    return services.update_contact(actor, contact, data)
+
+
+def transfer_customers(actor: Any, customers: Any, new_owner: Any) -> int:
+    """Customers change hands with their contacts (a contact is owned by its customer's
+    owner). The pool module's transfer (CUS-05: team, limits) replaces this."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        moved = generic_transfer(actor, customers, new_owner, module="customers")
+        Contact.objects.filter(customer__in=[c.pk for c in customers]).exclude(
+            owner=new_owner
+        ).update(owner=new_owner)
+    return moved
+
+
+def transfer_contacts(actor: Any, contacts: Any, new_owner: Any) -> int:
+    raise PermissionDenied(_("A contact goes with its customer: transfer the customer."))
+
+
+def register() -> None:
+    register_record_type(
+        RecordType(
+            model=Customer,
+            key="customers",
+            list_columns=(
+                "name",
+                "number",
+                "level",
+                "industry",
+                "mobile",
+                "city",
+                "status",
+                "owner",
+                "last_follow_up_at",
+                "updated_at",
+            ),
+            field_groups=CUSTOMER_GROUPS,
+            create=lambda actor, data: services.create_customer(actor, data),
+            update=services.update_customer,
+            transfer=transfer_customers,
+            number_field="number",
+            header_fields=(
+                "number",
+                "level",
+                "status",
+                "owner",
+                "deal_total",
+                "received_total",
+                "outstanding_total",
+                "last_follow_up_at",
+            ),
+            phone_rev_fields=("mobile_rev", "phone_rev"),
+            search_subtitle_fields=("number", "city"),
+            import_match_fields=("name",),
+            icon="ti-building-store",
+            order=30,
+        )
+    )
+    register_record_type(
+        RecordType(
+            model=Contact,
+            key="contacts",
+            list_columns=(
+                "name",
+                "customer",
+                "title",
+                "mobile",
+                "email",
+                "decision_role",
+                "owner",
+                "updated_at",
+            ),
+            field_groups=CONTACT_GROUPS,
+            create=create_contact,
+            update=update_contact,
+            transfer=transfer_contacts,
+            create_only_fields=("customer",),
+            header_fields=("customer", "title", "mobile", "email", "owner"),
+            phone_rev_fields=("mobile_rev", "phone_rev"),
+            search_subtitle_fields=("customer", "title"),
+            select_related=("owner", "customer"),
+            import_match_fields=("customer", "name"),
+            icon="ti-address-book",
+            order=31,
+        )
+    )
