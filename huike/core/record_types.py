@@ -27,7 +27,7 @@ Writes always go through the declared services (``create``, ``update``, ``delete
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,12 +63,14 @@ class RecordType:
     list_columns: tuple[str, ...]
     #: Sections of the form and of the "Basic information" tab: ((label, (field, ...)), ...).
     field_groups: tuple[tuple[Any, tuple[str, ...]], ...]
-    create: Callable[[Any, dict[str, Any]], Record]
-    update: Callable[[Any, Record, dict[str, Any]], Record]
+    #: (actor, data) -> record and (actor, record, data) -> record; typed loosely because
+    #: each service names its own model.
+    create: Callable[..., Any]
+    update: Callable[..., Any]
     #: (actor, records) -> None; default: ``huike.core.recycle.move_to_bin``.
-    delete: Callable[[Any, Sequence[Record]], Any] | None = None
+    delete: Callable[..., Any] | None = None
     #: (actor, records, new_owner) -> int; default: ``huike.core.record_actions.transfer``.
-    transfer: Callable[[Any, Sequence[Record], Any], int] | None = None
+    transfer: Callable[..., int] | None = None
     #: Field shown as the record's name (links, titles, search results, pickers).
     title_field: str = "name"
     number_field: str | None = None

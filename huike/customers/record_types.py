@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from huike.core import scopes
 from huike.core.errors import DomainError
@@ -18,11 +19,11 @@ from .models import Contact, Customer
 
 CUSTOMER_GROUPS = (
     (
-        _("Basic information"),
+        gettext_lazy("Basic information"),
         ("name", "type", "source", "level", "industry", "status", "next_contact_at"),
     ),
     (
-        _("Contact details"),
+        gettext_lazy("Contact details"),
         (
             "contact_title",
             "mobile",
@@ -36,7 +37,7 @@ CUSTOMER_GROUPS = (
         ),
     ),
     (
-        _("Address"),
+        gettext_lazy("Address"),
         (
             "country",
             "province",
@@ -49,7 +50,7 @@ CUSTOMER_GROUPS = (
         ),
     ),
     (
-        _("Company"),
+        gettext_lazy("Company"),
         (
             "legal_representative",
             "registered_capital",
@@ -63,7 +64,7 @@ CUSTOMER_GROUPS = (
 
 CONTACT_GROUPS = (
     (
-        _("Basic information"),
+        gettext_lazy("Basic information"),
         (
             "name",
             "customer",
@@ -76,7 +77,7 @@ CONTACT_GROUPS = (
         ),
     ),
     (
-        _("Contact details"),
+        gettext_lazy("Contact details"),
         ("mobile", "phone", "email", "wechat", "qq", "address", "remark"),
     ),
 )
