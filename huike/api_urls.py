@@ -17,11 +17,18 @@ from rest_framework.routers import SimpleRouter
 from huike.core.api import not_found
 
 
+#: Core modules with endpoints of their own (the record machinery's generic viewsets, search),
+#: besides each app's ``api.py``.
+CORE_API_MODULES = ("huike.core.api_records", "huike.core.search_api")
+
+
 def _api_modules():
-    for config in apps.get_app_configs():
-        if not config.name.startswith("huike."):
-            continue
-        name = f"{config.name}.api"
+    names = [
+        f"{config.name}.api"
+        for config in apps.get_app_configs()
+        if config.name.startswith("huike.") and config.name != "huike.core"
+    ]
+    for name in [*CORE_API_MODULES, *names]:
         if find_spec(name) is not None:
             yield import_module(name)
 

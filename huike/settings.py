@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "huike.core",
     "huike.org",
     "huike.customers",
+    "huike.leads",
+    "huike.activities",
+    "huike.pools",
 ]
 
 MIDDLEWARE = [
