@@ -1,13 +1,16 @@
-"""Time the queries list pages and global search will run: ``python -m bench.bench_queries``.
+"""Time the queries list pages and global search run: ``python -m bench.bench_queries``.
 
-Run it after ``python -m bench.generate`` against the same database. Each case is a Django
-queryset built the way the generic list and the search must build it: scoped with
-``huike.core.scopes.visible()``, keyset-paginated over (-updated_at, -id) (never OFFSET, never
-COUNT), 20 rows, evaluated to model instances. The timer covers building the queryset (the
-scope's supervisor look-up included) and fetching the rows: the server-side cost of the query,
-not of rendering. Each case runs ``--warmup`` times untimed, then ``--runs`` times; p50 and
-p95 are reported in milliseconds. Generic list views do not exist yet, so these are the
-queries they are expected to issue; re-run with the real views' querysets once they exist.
+Run it after ``python -m bench.generate`` against the same database. Every case builds its
+queryset through the real code: ``huike.core.scopes.visible()`` for the scope,
+``huike.core.filtering.apply_filters`` for list filters, ``huike.core.search.narrow`` for the
+list's ``q`` and ``huike.core.search.search`` for the global search (all types the user may
+view, 5 per type: exactly what /search/ and /api/v1/search/ run). Lists are keyset-paginated
+over (-updated_at, -id) (never OFFSET, never COUNT), 20 rows, evaluated to model instances.
+The timer covers building the queryset (the scope's supervisor look-up included) and fetching
+the rows: the server-side cost of the query, not of rendering. Each case runs ``--warmup``
+times untimed, then ``--runs`` times; p50 and p95 are reported in milliseconds. The generic
+list view (``huike.core.listing``) does not exist yet, so its ordering and cursor are
+reproduced here (``keyset_after``).
 """
 
 from __future__ import annotations
@@ -49,13 +52,23 @@ def _cursor_at(qs: Any, fraction: float) -> tuple[Any, int] | None:
     return row[0], row[1]
 
 
+def _filtered(user: Any, params: dict[str, str]) -> Any:
+    """The user's customers narrowed by list filters, as the list page applies them."""
+    from huike.core.filtering import apply_filters
+    from huike.core.record_types import record_type
+    from huike.core.scopes import visible
+    from huike.customers.models import Customer
+
+    return apply_filters(record_type("customers"), visible(user, Customer), params, user)
+
+
 def list_cases(user: Any) -> list[tuple[str, Callable[[], list]]]:
     from huike.core.scopes import visible
     from huike.customers.models import Customer
 
     base = visible(user, Customer)
     cursor = _cursor_at(base, DEEP)
-    level_cursor = _cursor_at(base.filter(level="a"), DEEP)
+    level_cursor = _cursor_at(_filtered(user, {"level": "a"}), DEEP)
 
     def first() -> list:
         return list(visible(user, Customer).order_by("-updated_at", "-id")[:PAGE])
@@ -69,11 +82,11 @@ def list_cases(user: Any) -> list[tuple[str, Callable[[], list]]]:
         return list(keyset_after(qs, *cursor, bound=False)[:PAGE]) if cursor else []
 
     def level_first() -> list:
-        qs = visible(user, Customer).filter(level="a").order_by("-updated_at", "-id")
+        qs = _filtered(user, {"level": "a"}).order_by("-updated_at", "-id")
         return list(qs[:PAGE])
 
     def level_deep() -> list:
-        qs = visible(user, Customer).filter(level="a").order_by("-updated_at", "-id")
+        qs = _filtered(user, {"level": "a"}).order_by("-updated_at", "-id")
         return list(keyset_after(qs, *level_cursor)[:PAGE]) if level_cursor else []
 
     def created_first() -> list:
@@ -114,43 +127,36 @@ def search_queries() -> dict[str, str]:
     }
 
 
-def search_qs(user: Any, query: str) -> Any:
-    """Customers whose search key contains the query, or whose phone ends with the digits."""
-    from django.db.models import Q
-
+def search_qs(user: Any, query: str, key: str = "customers") -> Any:
+    """The list's ``?q=``: the user's records narrowed by ``huike.core.search.narrow`` (search
+    key, phone-ending ranges, the user's field policy), newest first."""
+    from huike.core.record_types import record_type
     from huike.core.scopes import visible
-    from huike.core.text import digit_prefix_bounds, normalise_search_query
-    from huike.customers.models import Customer
+    from huike.core.search import narrow
 
-    needle = normalise_search_query(query)
-    match = Q(search_key__contains=needle)
-    if needle.isdigit() and 4 <= len(needle) <= 11:
-        low, high = digit_prefix_bounds(needle[::-1])
-        for column in ("mobile_rev", "phone_rev"):
-            bounded = {f"{column}__gte": low}
-            if high is not None:
-                bounded[f"{column}__lt"] = high
-            match |= Q(**bounded)
-    return visible(user, Customer).filter(match).order_by("-updated_at", "-id")
+    rt = record_type(key)
+    qs = narrow(rt, visible(user, rt.model), query, user=user)
+    return qs.order_by("-updated_at", "-id")
+
+
+def global_search(user: Any, query: str) -> list:
+    """What /search/?q= runs: every type the user may view, 5 hits each."""
+    from huike.core.search import search
+
+    return [hit for group in search(user, query) for hit in group.hits]
 
 
 def search_cases(user: Any, queries: dict[str, str]) -> list[tuple[str, Callable[[], list]]]:
-    from huike.core.scopes import visible
-    from huike.core.text import normalise_search_query
-    from huike.customers.models import Contact
-
     cases = []
     customer_queries = {k: v for k, v in queries.items() if k != "contact name"}
     for label, query in customer_queries.items():
-        cases.append((f"search {label} {query!r}", lambda q=query: list(search_qs(user, q)[:PAGE])))
+        cases.append((f"list q {label} {query!r}", lambda q=query: list(search_qs(user, q)[:PAGE])))
     name = queries["contact name"]
-
-    def contacts() -> list:
-        needle = normalise_search_query(name)
-        qs = visible(user, Contact).filter(search_key__contains=needle)
-        return list(qs.order_by("-updated_at", "-id")[:PAGE])
-
-    cases.append((f"search contacts {name!r}", contacts))
+    cases.append(
+        (f"list q contacts {name!r}", lambda: list(search_qs(user, name, "contacts")[:PAGE]))
+    )
+    for label, query in queries.items():
+        cases.append((f"global search {label} {query!r}", lambda q=query: global_search(user, q)))
     return cases
 
 
@@ -213,7 +219,24 @@ def run(users: Sequence[str], runs: int, warmup: int, show_explain: bool) -> lis
         print(explain(search_qs(director, queries["name substring"])[:PAGE]))
         print(f"\nEXPLAIN manager_east, search phone {queries['phone last 4 digits']!r}:\n")
         print(explain(search_qs(manager, queries["phone last 4 digits"])[:PAGE]))
+        for label in ("name substring", "pinyin full"):
+            query = queries[label]
+            print(f"\nEXPLAIN director, global search (customers) {label} {query!r}:\n")
+            print(explain(global_search_qs(director, query)))
     return results
+
+
+def global_search_qs(user: Any, query: str, key: str = "customers") -> Any:
+    """The one query the global search runs for one type (``search_type``), for EXPLAIN."""
+    from huike.core.record_types import record_type
+    from huike.core.scopes import visible
+    from huike.core.search import DEFAULT_LIMIT, TRIGRAM_MIN, text_q
+    from huike.core.text import normalise_search_query
+
+    rt = record_type(key)
+    short = len(normalise_search_query(query)) < TRIGRAM_MIN
+    match = text_q(rt, query, user=user, prefix_only=short)
+    return visible(user, rt.model).filter(match).order_by()[: DEFAULT_LIMIT + 1]
 
 
 def main(argv: Sequence[str] | None = None) -> None:

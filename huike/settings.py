@@ -194,8 +194,33 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is mi
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
+# Attachments and other uploads: local disk under the data directory unless an S3-compatible
+# bucket is configured (AWS S3, Aliyun OSS, Tencent COS, MinIO...). Files stay private either
+# way: downloads go through Django views that check access, and any URL the storage signs
+# expires. Never overwrite: two uploads with the same name keep both files.
+S3_BUCKET = env("S3_BUCKET")
+if S3_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env("S3_ENDPOINT_URL") or None,
+            "access_key": env("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("S3_SECRET_ACCESS_KEY") or None,
+            "region_name": env("S3_REGION") or None,
+            "custom_domain": env("S3_CUSTOM_DOMAIN") or None,
+            "addressing_style": env("S3_ADDRESSING_STYLE") or None,
+            "location": env("S3_PREFIX"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": int(env("S3_URL_EXPIRE_SECONDS", "300")),
+            "file_overwrite": False,
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -267,6 +292,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two record types have a "status" choice field: name their enums.
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerStatusEnum": "huike.customers.models.Customer.Status",
+        "LeadStatusEnum": "huike.leads.models.Lead.Status",
+    },
 }
 
 EMAIL_BACKEND = (

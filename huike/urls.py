@@ -6,6 +6,11 @@ urlpatterns = [
     path("", include("huike.org.urls")),
     path("", include("huike.core.urls")),
     path("settings/", include("huike.core.urls_config")),
+    path("pools/", include("huike.pools.urls")),
+    path("recycle-bin/", include("huike.core.urls_recycle")),
+    path("", include("huike.customers.urls")),
+    path("", include("huike.leads.urls")),
+    path("", include("huike.activities.urls")),
     path("", include("huike.core.urls_records")),
     path("api/v1/", include("huike.api_urls")),
 ]

@@ -21,6 +21,12 @@ FILES = [
     ("@tabler/icons-webfont/dist/fonts", "tabler-icons/fonts"),
     ("htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"),
     ("alpinejs/dist/cdn.min.js", "alpinejs/alpine.min.js"),
+    ("tom-select/dist/js/tom-select.complete.min.js", "tom-select/tom-select.complete.min.js"),
+    (
+        "tom-select/dist/css/tom-select.bootstrap5.min.css",
+        "tom-select/tom-select.bootstrap5.min.css",
+    ),
+    ("sortablejs/Sortable.min.js", "sortablejs/Sortable.min.js"),
 ]
 
 

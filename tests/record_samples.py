@@ -38,6 +38,10 @@ def _contact(owner: Any, n: int) -> dict[str, Any]:
     return {"name": f"联系人{n:03d}", "customer": customer.pk, "mobile": f"1365678{n:04d}"}
 
 
+def _lead(owner: Any, n: int) -> dict[str, Any]:
+    return {"name": f"线索人{n:03d}", "company": f"线索公司{n:03d}", "mobile": f"1375555{n:04d}"}
+
+
 SAMPLES: dict[str, Sample] = {
     "customers": Sample(
         create=_customer,
@@ -48,6 +52,11 @@ SAMPLES: dict[str, Sample] = {
         create=_contact,
         edit={"remark": "改过的备注"},
         search=({"mobile": "13809228860"}, "8860"),
+    ),
+    "leads": Sample(
+        create=_lead,
+        edit={"remark": "改过的备注"},
+        search=({"company": "北京线索测试有限公司"}, "线索测试"),
     ),
 }
 

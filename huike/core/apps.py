@@ -20,6 +20,20 @@ class CoreConfig(AppConfig):
             )
         )
 
+        registry.register_menu(
+            MenuItem(
+                key="recycle_bin",
+                label=_("Recycle bin"),
+                url_name="recycle:list",
+                icon="ti-trash",
+                order=890,
+            )
+        )
+
         from .views_config import register_config_menu
 
         register_config_menu()
+
+        from .views_custom_fields import MENU_ITEM
+
+        registry.register_menu_run("system", 942, [MENU_ITEM])

@@ -36,6 +36,7 @@ from . import custom_fields as cf
 from . import dictionaries, tags
 from .dictionaries import DictionaryField
 from .errors import DomainError
+from .fields import policy
 from .models_custom import CustomField
 from .record_types import RecordType
 
@@ -116,10 +117,23 @@ def _custom_def(field: CustomField) -> FilterDef | None:
     return FilterDef(f"cf_{field.code}", str(spec.label), kind, spec.choices, custom=field)
 
 
-def filter_defs(rt: RecordType) -> list[FilterDef]:
-    """Every filter of the type: its listable fields, department, tags, custom fields."""
+def _concealed(rt: RecordType, user: Any) -> frozenset[str]:
+    """Fields the user may not filter on: a filter on a hidden or masked field would reveal
+    its values one guess at a time (masked in lists only is fine: the detail shows it)."""
+    if user is None:
+        return frozenset()
+    pol = policy(user, rt.model)
+    return pol.hidden | pol.masked
+
+
+def filter_defs(rt: RecordType, user: Any = None) -> list[FilterDef]:
+    """Every filter of the type: its listable fields, department, tags, custom fields; with
+    ``user``, without the fields their field policy hides or masks."""
+    concealed = _concealed(rt, user)
     defs: list[FilterDef] = []
     for name in rt.listable_fields():
+        if name in concealed:
+            continue
         field = rt.model_field(name)
         kind = _kind_of(field)
         if kind is None:
@@ -304,6 +318,13 @@ def apply_filters(
 ) -> QuerySet:
     """``queryset`` narrowed by every filter in ``params``. Start from the user's visible
     records (``scopes.visible``): filters narrow a scope, never widen it."""
+    concealed = _concealed(rt, user)
     for d in active_filters(rt, params):
+        if d.name in concealed:
+            raise DomainError(
+                _("You may not filter on %(field)s.") % {"field": d.label},
+                code="invalid_filter",
+                field=d.name,
+            )
         queryset = _apply_one(queryset, d, params, user)
     return queryset

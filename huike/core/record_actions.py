@@ -29,7 +29,8 @@ def lock_visible(actor: Any, model: type[Record], ids: Sequence[Any]) -> list[Re
     bulk action on a list the actor was shown cannot silently skip rows)."""
     wanted = {int(pk) for pk in ids}
     rows = list(
-        scopes.visible(actor, model, model.objects.select_for_update())
+        # of=self: scope rules may outer-join other tables, which PostgreSQL cannot lock.
+        scopes.visible(actor, model, model.objects.select_for_update(of=("self",)))
         .filter(pk__in=wanted)
         .order_by("pk")
     )

@@ -55,6 +55,22 @@ class Tab:
     count: Callable[[Any], int | None] | None = None
 
 
+@dataclass(frozen=True)
+class RecordAction:
+    """A business action button in the detail header, declared by the module that owns the
+    action (convert a lead, return a customer to the pool). ``url(record)`` is the action's
+    page or form; ``permission`` and ``when(user, record)`` decide whether it shows (the
+    action's own service checks again)."""
+
+    key: str
+    label: Any
+    url: Callable[[Any], str]
+    icon: str = "ti-bolt"
+    permission: str | None = None
+    when: Callable[[Any, Any], bool] | None = None
+    order: int = 100
+
+
 @dataclass
 class RecordType:
     model: type[Record]
@@ -93,6 +109,7 @@ class RecordType:
     icon: str = "ti-file"
     order: int = 100
     tabs: list[Tab] = field(default_factory=list)
+    actions: list[RecordAction] = field(default_factory=list)
 
     # -- derived -------------------------------------------------------------------------
     @property
@@ -141,13 +158,31 @@ class RecordType:
         ]
 
     def visible_tabs(self, user: Any) -> list[Tab]:
-        return [t for t in self.tabs if not t.permission or user.has_perm(t.permission)]
+        from .permissions import has_perm
+
+        return [t for t in self.tabs if not t.permission or has_perm(user, t.permission)]
 
     def add_tab(self, tab: Tab) -> None:
         """Later modules fill the detail page: ``record_type("customers").add_tab(...)``."""
         self.tabs[:] = [t for t in self.tabs if t.key != tab.key]
         self.tabs.append(tab)
         self.tabs.sort(key=lambda t: t.order)
+
+    def add_action(self, action: RecordAction) -> None:
+        self.actions[:] = [a for a in self.actions if a.key != action.key]
+        self.actions.append(action)
+        self.actions.sort(key=lambda a: a.order)
+
+    def visible_actions(self, user: Any, record: Any) -> list[tuple[RecordAction, str]]:
+        """(action, url) pairs the header shows to ``user`` for ``record``."""
+        from .permissions import has_perm
+
+        return [
+            (a, a.url(record))
+            for a in self.actions
+            if (not a.permission or has_perm(user, a.permission))
+            and (a.when is None or a.when(user, record))
+        ]
 
     def title_of(self, record: Any) -> str:
         return str(getattr(record, self.title_field, "") or record)

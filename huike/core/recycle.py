@@ -21,6 +21,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError, Q, QuerySet
 from django.utils import timezone
@@ -107,11 +108,13 @@ def move_to_bin(
     model = _same_type(records)
     module = module or _module_of(model)
     check_perm(actor, f"{module}.delete")
+    live = model.all_objects.filter(pk__in=[r.pk for r in records], deleted_at__isnull=True)
+    # of=self: scope rules may outer-join other tables, which PostgreSQL cannot lock.
     roots = list(
-        model.all_objects.select_for_update()
-        .filter(pk__in=[r.pk for r in records], deleted_at__isnull=True)
-        .order_by("pk")
+        scopes.visible(actor, model, live.select_for_update(of=("self",))).order_by("pk")
     )
+    if len(roots) != live.count():
+        raise PermissionDenied  # a record the actor cannot see is not theirs to delete
     if not roots:
         return []
     members = _collect(model, [r.pk for r in roots], live_only=True)

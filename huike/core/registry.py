@@ -80,6 +80,9 @@ class ScopedModel:
     #: crosses a many-valued relation is applied as a ``pk__in`` sub-query by the scope code,
     #: so it can never duplicate rows in a listing.
     extensions: list[Callable[[Any], Q]] = field(default_factory=list)
+    #: Conditions every row must also meet unless the user's scope is "all" (a customer in
+    #: the public pool is nobody's, though its last owner is kept): user -> Q.
+    restrictions: list[Callable[[Any], Q]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,9 @@ class Registry:
     def add_scope_extension(self, model: type[models.Model], rule: Callable[[Any], Q]) -> None:
         """OR ``rule(user)`` into what ``user`` sees of ``model`` (teams, shares: ORG-05)."""
         self.scoped(model).extensions.append(rule)
+
+    def add_scope_restriction(self, model: type[models.Model], rule: Callable[[Any], Q]) -> None:
+        self.scoped(model).restrictions.append(rule)
 
     def register_handover(
         self, model: type[models.Model], owner_field: str = "owner", label: Any = ""

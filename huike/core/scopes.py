@@ -148,6 +148,8 @@ def visible_q(user: Any, model: type[models.Model]) -> Q | None:
         q |= owner_q(user, kind, entry.owner_field)
     for extension in entry.extensions:
         q |= _extension_q(model, extension(user))
+    for restriction in entry.restrictions:
+        q &= restriction(user)
     return q
 
 

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import search_views, views
 
 urlpatterns = [
     path("", views.workbench, name="workbench"),
     path("workbench/notifications/", views.workbench_notifications, name="workbench_notifications"),
+    path("search/", search_views.search_page, name="search"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/count/", views.notification_count, name="notification_count"),
     path("notifications/read-all/", views.notification_read_all, name="notifications_read_all"),

@@ -75,6 +75,9 @@ class CustomersConfig(AppConfig):
         # (and by the hand-over, which moves both types): scopes need no join.
         registry.register_scoped_model(Customer, "customers", owner_field="owner")
         registry.register_scoped_model(Contact, "contacts", owner_field="owner")
+        from .actions import team_rule
+
+        registry.add_scope_extension(Customer, team_rule)  # CUS-07: shared with me
         registry.register_handover(Customer, owner_field="owner", label=_("Customers"))
         registry.register_handover(Contact, owner_field="owner", label=_("Contacts"))
         register_bin_dependent(Customer, Contact, "customer")

@@ -6,16 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from huike.core import scopes
 from huike.core.errors import DomainError
-from huike.core.record_actions import transfer as generic_transfer
-from huike.core.record_types import RecordType, register_record_type
+from huike.core.record_types import RecordAction, RecordType, record_type, register_record_type
 
-from . import services
+from . import actions, services
 from .models import Contact, Customer
+from .tabs import contacts_tab, org_chart_tab
 
 CUSTOMER_GROUPS = (
     (
@@ -113,19 +114,6 @@ def update_contact(actor: Any, contact: Any, data: dict[str, Any]) -> Contact:
     return services.update_contact(actor, contact, data)
 
 
-def transfer_customers(actor: Any, customers: Any, new_owner: Any) -> int:
-    """Customers change hands with their contacts (a contact is owned by its customer's
-    owner). The pool module's transfer (CUS-05: team, limits) replaces this."""
-    from django.db import transaction
-
-    with transaction.atomic():
-        moved = generic_transfer(actor, customers, new_owner, module="customers")
-        Contact.objects.filter(customer__in=[c.pk for c in customers]).exclude(
-            owner=new_owner
-        ).update(owner=new_owner)
-    return moved
-
-
 def transfer_contacts(actor: Any, contacts: Any, new_owner: Any) -> int:
     raise PermissionDenied(_("A contact goes with its customer: transfer the customer."))
 
@@ -150,7 +138,7 @@ def register() -> None:
             field_groups=CUSTOMER_GROUPS,
             create=lambda actor, data: services.create_customer(actor, data),
             update=services.update_customer,
-            transfer=transfer_customers,
+            transfer=actions.transfer,
             number_field="number",
             header_fields=(
                 "number",
@@ -169,6 +157,9 @@ def register() -> None:
             order=30,
         )
     )
+    customers = record_type("customers")
+    customers.add_tab(contacts_tab())
+    customers.add_tab(org_chart_tab())
     register_record_type(
         RecordType(
             model=Contact,
@@ -195,5 +186,13 @@ def register() -> None:
             import_match_fields=("customer", "name"),
             icon="ti-address-book",
             order=31,
+        )
+    ).add_action(
+        RecordAction(
+            key="vcard",
+            label=gettext_lazy("vCard"),
+            url=lambda contact: reverse("customers_extra:contact_vcard", args=[contact.pk]),
+            icon="ti-id",
+            permission="contacts.view",
         )
     )

@@ -290,7 +290,8 @@ def create_customer(actor: Any, data: Mapping[str, Any], *, owner: Any = None) -
 
 def _lock_visible_customer(actor: Any, customer: Customer) -> Customer:
     locked = (
-        scopes.visible(actor, Customer, Customer.all_objects.select_for_update())
+        # of=self: scope rules may outer-join other tables, which PostgreSQL cannot lock.
+        scopes.visible(actor, Customer, Customer.all_objects.select_for_update(of=("self",)))
         .filter(pk=customer.pk)
         .first()
     )
@@ -301,6 +302,14 @@ def _lock_visible_customer(actor: Any, customer: Customer) -> Customer:
             _("“%(record)s” is in the recycle bin; restore it first.") % {"record": locked},
             code="binned",
         )
+    if locked.pool_id is not None:
+        raise DomainError(
+            _("“%(record)s” is in the public pool; claim it first.") % {"record": locked},
+            code="pooled",
+        )
+    from .actions import check_can_edit  # actions builds on these services
+
+    check_can_edit(actor, locked)  # a read-only team member sees the customer, may not edit
     return locked
 
 

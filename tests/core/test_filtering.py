@@ -90,3 +90,20 @@ def test_transfer_of_an_invisible_record_is_refused(demo):
     theirs = make("customers", demo["rep_north1"], 8)
     with pytest.raises(PermissionDenied):
         transfer(demo["rep_east1"], [theirs], demo["rep_east2"])
+
+
+def test_a_masked_field_cannot_be_filtered_on(demo, english):
+    """Filtering by digits of a masked mobile would reveal it one guess at a time."""
+    from huike.org.models import Role
+
+    rep = demo["rep_east1"]
+    record = make("customers", rep, 9)
+    role = Role.objects.get(code="sales_rep")
+    role.field_policies = {"customers": {"mobile": "masked"}}
+    role.save()
+    rep = type(rep).objects.get(pk=rep.pk)  # rights are cached on the user object
+    rt = record_type("customers")
+    assert "mobile" not in {d.name for d in filter_defs(rt, rep)}
+    assert "mobile" in {d.name for d in filter_defs(rt)}
+    with pytest.raises(DomainError, match="may not filter"):
+        _filtered("customers", rep, {"mobile": [record.mobile[-4:]]})

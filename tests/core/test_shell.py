@@ -119,9 +119,10 @@ def test_user_menu_forms_keep_the_preferences_contract(demo, login):
     assert any(url == reverse("logout") for url, _body in forms)
 
 
-def test_search_box_hidden_until_a_search_page_exists(demo, login):
+def test_search_box_submits_to_the_search_page(demo, login):
     html = login("rep_east1").get("/").content.decode()
-    assert 'id="global-search"' not in html
+    assert 'id="global-search"' in html
+    assert 'action="/search/"' in html
 
 
 def test_shell_loads_tabler_js_and_favicon(demo, login):

@@ -1,0 +1,52 @@
+"""rep_east1 opens the customer list, filters by level, saves the filter as a scene, opens
+the list again, picks it and ticks a row to see the bulk bar, at desktop and phone width,
+with nothing wider than the screen."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.test import Client
+
+from huike.core.record_types import record_type
+from huike.org.models import User
+from tests.record_samples import make
+
+
+def sign_in(page, username: str) -> None:
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": page.base_url}]
+    )
+
+
+def test_rep_filters_saves_and_reopens_a_scene(page, demo):
+    rep = User.objects.get(username="rep_east1")
+    a = make("customers", rep, 1, level="a")
+    b = make("customers", rep, 2, level="b")
+    rt = record_type("customers")
+    sign_in(page, "rep_east1")
+    page.goto(page.base_url + "/customers/")
+    assert page.locator(f'[data-record-id="{b.pk}"]').count() == 1
+    page.select_option("#f-level", "a")
+    page.locator("#list-filters button[type=submit]").click()
+    page.wait_for_url("**level=a**")
+    assert page.locator(f'[data-record-id="{b.pk}"]').count() == 0
+    assert page.locator(f'[data-record-id="{a.pk}"]').count() == 1
+    page.reload()
+    page.fill("#scene-save input[name=name]", "A级客户")
+    page.locator("#scene-save button[type=submit]").click()
+    page.goto(page.base_url + "/customers/")
+    page.locator('[data-saved-scene="A级客户"]').click()
+    page.wait_for_url("**level=a**")
+    assert page.locator(f'[data-record-id="{b.pk}"]').count() == 0
+    assert rt.title_of(a) in page.content()
+    assert not page.locator("[data-bulk-bar]").is_visible()
+    page.locator(f'[data-record-id="{a.pk}"] [data-list-select]').check()
+    assert page.locator("[data-bulk-bar]").is_visible()
+    assert page.locator("[data-bulk-count]").inner_text() == "1"
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 1
