@@ -95,6 +95,21 @@ class Customer(Record):
     )
     visit_count = models.PositiveIntegerField(_("visits"), default=0, editable=False)
     is_locked = models.BooleanField(_("locked"), default=False, editable=False)
+    #: The public pool the customer sits in; NULL = owned by ``owner`` (huike/pools/models.py
+    #: explains the representation). Changed only by huike.pools.services and actions.
+    pool = models.ForeignKey(
+        "pools.Pool",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="customers",
+        verbose_name=_("public pool"),
+        editable=False,
+    )
+    pooled_at = models.DateTimeField(_("in the pool since"), null=True, blank=True, editable=False)
+    #: When the current owner took the customer (claim, assignment, transfer): the recycle
+    #: rules count "no follow-up / no deal" from here when that is later than the last event.
+    owned_since = models.DateTimeField(_("owned since"), null=True, blank=True, editable=False)
     # Maintained by the sales modules (contracts, payments); never edited by hand.
     deal_total = _money(_("deal total"), default=ZERO, editable=False)
     received_total = _money(_("received total"), default=ZERO, editable=False)
@@ -200,6 +215,37 @@ class Contact(Record):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CustomerMember(models.Model):
+    """CUS-07: a colleague on a customer's team, seeing it (read) or editing it too
+    (read_write), optionally until a date."""
+
+    class Access(models.TextChoices):
+        READ = "read", _("Read only")
+        READ_WRITE = "read_write", _("Read and write")
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="members", verbose_name=_("customer")
+    )
+    user = models.ForeignKey(
+        "org.User", on_delete=models.CASCADE, related_name="customer_teams", verbose_name=_("user")
+    )
+    access = models.CharField(
+        _("access"), max_length=12, choices=Access.choices, default=Access.READ
+    )
+    until = models.DateField(_("until"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("team member")
+        verbose_name_plural = _("team members")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "user"], name="cusmember_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.customer_id}"
 
 
 class CustomerSettings(models.Model):
