@@ -16,7 +16,6 @@ from rest_framework.routers import SimpleRouter
 
 from huike.core.api import not_found
 
-
 #: Core modules with endpoints of their own (the record machinery's generic viewsets, search),
 #: besides each app's ``api.py``.
 CORE_API_MODULES = ("huike.core.api_records", "huike.core.search_api")

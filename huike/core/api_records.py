@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -277,7 +277,7 @@ def _related(actor: Any, field: models.ForeignKey, value: Any) -> Any:
         queryset = model._default_manager.all()
     try:
         return queryset.get(pk=value)
-    except model.DoesNotExist:
+    except ObjectDoesNotExist:
         raise DomainError(
             _("Choose an existing %(field)s.") % {"field": field.verbose_name}, field=field.name
         ) from None

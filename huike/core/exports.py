@@ -71,6 +71,8 @@ def export_queryset(rt: RecordType, user: Any, params: Mapping[str, Any]) -> mod
 def _cell(rt: RecordType, column: Column, record: Any, rules: FieldPolicy, names: Any) -> Any:
     if column.name.startswith("cf_"):
         cf = custom_fields.field_by_code(rt.module, column.name[3:])
+        if cf is None:  # disabled or removed since the columns were chosen
+            return ""
         value = custom_fields.export_value(cf, (record.custom_data or {}).get(cf.code), names)
     else:
         f = rt.model_field(column.name)

@@ -104,7 +104,8 @@ class RecordForm(forms.Form):
         initial = dict(kwargs.pop("initial", None) or {})
         if instance is not None:
             initial = {**self._initial_from(instance), **initial}
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
         self._sections: list[tuple[Any, list[str]]] = []
         for label, names in rt.field_groups:
             shown = [n for n in names if self._add_model_field(n)]

@@ -110,9 +110,7 @@ def move_to_bin(
     check_perm(actor, f"{module}.delete")
     live = model.all_objects.filter(pk__in=[r.pk for r in records], deleted_at__isnull=True)
     # of=self: scope rules may outer-join other tables, which PostgreSQL cannot lock.
-    roots = list(
-        scopes.visible(actor, model, live.select_for_update(of=("self",))).order_by("pk")
-    )
+    roots = list(scopes.visible(actor, model, live.select_for_update(of=("self",))).order_by("pk"))
     if len(roots) != live.count():
         raise PermissionDenied  # a record the actor cannot see is not theirs to delete
     if not roots:

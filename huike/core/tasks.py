@@ -13,5 +13,5 @@ def send_notification_email(addresses: list[str], title: str, body: str, url: st
     send_mail(title, text, settings.DEFAULT_FROM_EMAIL, addresses)
 
 
-from .tasks_records import purge_recycle_bin  # noqa: E402,F401  (registers the periodic job)
 from .tasks_imports import run_import  # noqa: E402,F401  (registers the import job)
+from .tasks_records import purge_recycle_bin  # noqa: E402,F401  (registers the periodic job)

@@ -9,7 +9,7 @@ when it gives customers to a user, counts that user's holdings under a lock on t
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -80,7 +80,9 @@ def check_can_edit(user: Any, customer: Customer) -> None:
 
 
 def _lock(actor: Any, customers: Any) -> list[Customer]:
-    rows = lock_visible(actor, Customer, [getattr(c, "pk", c) for c in customers])
+    rows = cast(
+        list[Customer], lock_visible(actor, Customer, [getattr(c, "pk", c) for c in customers])
+    )
     pooled = [c for c in rows if c.pool_id is not None]
     if pooled:
         raise DomainError(
@@ -271,10 +273,12 @@ def merge(actor: Any, keep: Customer, remove: Customer) -> Customer:
 
     check_perm(actor, "customers.edit")
     check_perm(actor, "customers.delete")
-    if getattr(keep, "pk", keep) == getattr(remove, "pk", remove):
+    keep_pk: Any = getattr(keep, "pk", keep)
+    remove_pk: Any = getattr(remove, "pk", remove)
+    if keep_pk == remove_pk:
         raise DomainError(_("Choose two different customers to merge."))
-    rows = {c.pk: c for c in _lock(actor, [keep, remove])}
-    keep, remove = rows[getattr(keep, "pk", keep)], rows[getattr(remove, "pk", remove)]
+    rows = {c.pk: c for c in _lock(actor, [keep_pk, remove_pk])}
+    keep, remove = rows[keep_pk], rows[remove_pk]
     check_can_edit(actor, keep)
     check_can_edit(actor, remove)
     moved_contacts = list(Contact.objects.filter(customer=remove))
