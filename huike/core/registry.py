@@ -169,6 +169,31 @@ class Registry:
         """OR ``rule(user)`` into what ``user`` sees of ``model`` (teams, shares: ORG-05)."""
         self.scoped(model).extensions.append(rule)
 
+    def register_owned_records(
+        self,
+        model: type[models.Model],
+        module: PermissionModule,
+        *,
+        icon: str,
+        owner_field: str = "owner",
+    ) -> None:
+        """The usual declarations of a module of owned records in one call: its permission
+        module (scoped), its data scope by owner, the hand-over of a disabled user's rows and
+        its menu item pointing at the generic list (``<key>:list``)."""
+        self.register_module(module)
+        self.register_scoped_model(model, module.key, owner_field=owner_field)
+        self.register_handover(model, owner_field=owner_field, label=module.label)
+        self.register_menu(
+            MenuItem(
+                key=module.key,
+                label=module.label,
+                url_name=f"{module.key}:list",
+                icon=icon,
+                permission=f"{module.key}.view",
+                order=module.order,
+            )
+        )
+
     def add_scope_restriction(self, model: type[models.Model], rule: Callable[[Any], Q]) -> None:
         self.scoped(model).restrictions.append(rule)
 

@@ -27,11 +27,14 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from huike.core.records_registry import register_bin_dependent
-        from huike.core.registry import MenuItem, PermissionModule, registry
+        from huike.core.registry import PermissionModule, registry
 
         from .models import Contact, Customer
 
-        registry.register_module(
+        # A contact carries its own owner, the customer's owner kept in sync by the services
+        # (and by the hand-over, which moves both types): scopes need no join.
+        registry.register_owned_records(
+            Customer,
             PermissionModule(
                 key="customers",
                 label=_("Customers"),
@@ -50,9 +53,11 @@ class CustomersConfig(AppConfig):
                 ),
                 presets=PRESETS,
                 order=30,
-            )
+            ),
+            icon="ti-building-store",
         )
-        registry.register_module(
+        registry.register_owned_records(
+            Contact,
             PermissionModule(
                 key="contacts",
                 label=_("Contacts"),
@@ -69,38 +74,13 @@ class CustomersConfig(AppConfig):
                 ),
                 presets=PRESETS,
                 order=31,
-            )
+            ),
+            icon="ti-address-book",
         )
-        # A contact carries its own owner, the customer's owner kept in sync by the services
-        # (and by the hand-over, which moves both types): scopes need no join.
-        registry.register_scoped_model(Customer, "customers", owner_field="owner")
-        registry.register_scoped_model(Contact, "contacts", owner_field="owner")
         from .actions import team_rule
 
         registry.add_scope_extension(Customer, team_rule)  # CUS-07: shared with me
-        registry.register_handover(Customer, owner_field="owner", label=_("Customers"))
-        registry.register_handover(Contact, owner_field="owner", label=_("Contacts"))
         register_bin_dependent(Customer, Contact, "customer")
         from .record_types import register
 
         register()
-        registry.register_menu(
-            MenuItem(
-                key="customers",
-                label=_("Customers"),
-                url_name="customers:list",
-                icon="ti-building-store",
-                permission="customers.view",
-                order=30,
-            )
-        )
-        registry.register_menu(
-            MenuItem(
-                key="contacts",
-                label=_("Contacts"),
-                url_name="contacts:list",
-                icon="ti-address-book",
-                permission="contacts.view",
-                order=31,
-            )
-        )

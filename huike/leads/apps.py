@@ -22,11 +22,12 @@ class LeadsConfig(AppConfig):
     verbose_name = _("Leads")
 
     def ready(self) -> None:
-        from huike.core.registry import MenuItem, PermissionModule, registry
+        from huike.core.registry import PermissionModule, registry
 
         from .models import Lead
 
-        registry.register_module(
+        registry.register_owned_records(
+            Lead,
             PermissionModule(
                 key="leads",
                 label=_("Leads"),
@@ -40,20 +41,9 @@ class LeadsConfig(AppConfig):
                 ),
                 presets=PRESETS,
                 order=20,
-            )
+            ),
+            icon="ti-target-arrow",
         )
-        registry.register_scoped_model(Lead, "leads", owner_field="owner")
-        registry.register_handover(Lead, owner_field="owner", label=_("Leads"))
         from .record_types import register
 
         register()
-        registry.register_menu(
-            MenuItem(
-                key="leads",
-                label=_("Leads"),
-                url_name="leads:list",
-                icon="ti-target-arrow",
-                permission="leads.view",
-                order=20,
-            )
-        )
