@@ -131,3 +131,15 @@ def _load_sample_records(users: dict[str, User]) -> None:
         from huike.customers.demo import load_customers
 
         load_customers(users)
+    if apps.is_installed("huike.pools"):
+        from huike.pools.demo import load_pool
+
+        load_pool(users)
+    if apps.is_installed("huike.leads"):
+        from huike.leads.demo import load_leads
+
+        load_leads(users)
+    if apps.is_installed("huike.activities"):
+        from huike.activities.demo import load_follow_ups
+
+        load_follow_ups(users)
