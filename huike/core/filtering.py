@@ -9,7 +9,7 @@ Query parameters (the page's form and the API use the same names):
   inclusive range (a date bound on a datetime field covers the whole day, company time);
 * boolean ``is_locked=true``;
 * user field ``owner=3&owner=me`` — any of (``me`` is the requesting user);
-* ``department=4`` — owned by someone in department 4 or below;
+* ``owner_department=4`` — owned by someone in department 4 or below;
 * ``tags=重点,VIP`` — carries any of the tags;
 * a link to another record ``customer=12`` — any of;
 * custom field ``cf_<code>`` with the same shapes (``cf_budget__min``).
@@ -147,7 +147,8 @@ def filter_defs(rt: RecordType, user: Any = None) -> list[FilterDef]:
                 model=field.related_model if kind == "record" else None,
             )
         )
-    defs.append(FilterDef("department", _("Owner's department"), "department"))
+    # Not "department": a contact has a department field of its own.
+    defs.append(FilterDef("owner_department", _("Owner's department"), "department"))
     defs.append(FilterDef("tags", _("Tags"), "tags"))
     defs.extend(d for d in map(_custom_def, cf.fields_for(rt.module)) if d is not None)
     return defs

@@ -27,6 +27,7 @@ class Page:
     rows: list[Any]
     next_cursor: str | None
     sort: str
+    prev_cursor: str | None = None
 
 
 def sort_of(rt: RecordType, raw: str | None) -> tuple[str, bool]:
@@ -67,17 +68,30 @@ def decode_cursor(rt: RecordType, name: str, cursor: str) -> tuple[Any, int]:
         ) from exc
 
 
-def _after(column: str, descending: bool, value: Any, pk: int) -> Q:
-    """Rows after (value, pk) in the order ``column`` (NULLs last), then id the same way."""
+def _after(column: str, descending: bool, value: Any, pk: int, nullable: bool = True) -> Q:
+    """Rows after (value, pk) in the order ``column`` (NULLs last), then id the same way.
+
+    The non-NULL part is bounded (``column <= value AND (...)``): with the OR alone
+    PostgreSQL cannot use the (column, id) index as a range and a deep page at 1,000,000 rows
+    took seconds instead of milliseconds (bench/RESULTS.md, "OR-only cursor")."""
     beyond = "lt" if descending else "gt"
     id_after = Q(**{f"pk__{beyond}": pk})
     if value is None:
         return Q(**{f"{column}__isnull": True}) & id_after
-    return (
-        Q(**{f"{column}__{beyond}": value})
-        | (Q(**{column: value}) & id_after)
-        | Q(**{f"{column}__isnull": True})
+    bound = "lte" if descending else "gte"
+    rest = Q(**{f"{column}__{bound}": value}) & (
+        Q(**{f"{column}__{beyond}": value}) | (Q(**{column: value}) & id_after)
     )
+    return rest | Q(**{f"{column}__isnull": True}) if nullable else rest
+
+
+def _before(column: str, descending: bool, value: Any, pk: int) -> Q:
+    """Rows before (value, pk) in the order of ``_after``: the mirror image, NULLs last."""
+    short = "gt" if descending else "lt"
+    id_before = Q(**{f"pk__{short}": pk})
+    if value is None:
+        return Q(**{f"{column}__isnull": False}) | (Q(**{f"{column}__isnull": True}) & id_before)
+    return Q(**{f"{column}__{short}": value}) | (Q(**{column: value}) & id_before)
 
 
 def ordered(qs: QuerySet, column: str, descending: bool) -> QuerySet:
@@ -103,17 +117,53 @@ def page(
     sort: str | None,
     cursor: str | None = None,
     size: int = PAGE_SIZE,
+    before: str | None = None,
 ) -> Page:
-    """One page of ``qs`` in the requested order, starting after ``cursor``."""
+    """One page of ``qs`` in the requested order, starting after ``cursor`` (or ending just
+    before ``before``, for the previous page). ``prev_cursor`` is set when rows precede it."""
     name, descending = sort_of(rt, sort)
     column = _column(rt, name)
+    sort_key = ("-" if descending else "") + name
+    if before:
+        value, pk = decode_cursor(rt, name, before)
+        back = qs.filter(_before(column, descending, value, pk))
+        if descending:
+            back = back.order_by(F(column).asc(nulls_first=True), "pk")
+        else:
+            back = back.order_by(F(column).desc(nulls_first=True), "-pk")
+        rows = list(back[: size + 1])
+        has_prev = len(rows) > size
+        rows = list(reversed(rows[:size]))
+        first, last = (rows[0], rows[-1]) if rows else (None, None)
+        return Page(
+            rows=rows,
+            next_cursor=encode_cursor(getattr(last, column), last.pk) if last else None,
+            sort=sort_key,
+            prev_cursor=encode_cursor(getattr(first, column), first.pk) if has_prev else None,
+        )
     if cursor:
         value, pk = decode_cursor(rt, name, cursor)
-        qs = qs.filter(_after(column, descending, value, pk))
+        nullable = rt.model_field(name).null
+        qs = qs.filter(_after(column, descending, value, pk, nullable))
     rows = list(ordered(qs, column, descending)[: size + 1])
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
         last = rows[-1]
         next_cursor = encode_cursor(getattr(last, column), last.pk)
-    return Page(rows=rows, next_cursor=next_cursor, sort=("-" if descending else "") + name)
+    prev_cursor = None
+    if cursor and rows:
+        prev_cursor = encode_cursor(getattr(rows[0], column), rows[0].pk)
+    return Page(rows=rows, next_cursor=next_cursor, sort=sort_key, prev_cursor=prev_cursor)
+
+
+#: The list shows "20 of 1,000+" beyond this many rows rather than counting them all.
+COUNT_LIMIT = 1000
+
+
+def bounded_count(qs: QuerySet, limit: int | None = None) -> tuple[int, bool]:
+    """(rows, more) counting at most ``limit`` + 1 ids in a LIMIT-ed subquery, so a huge
+    list costs no more than a small one; ``more`` says the true number is above ``limit``."""
+    limit = COUNT_LIMIT if limit is None else limit
+    counted = qs.order_by().values("pk")[: limit + 1].count()
+    return min(counted, limit), counted > limit

@@ -135,7 +135,10 @@ def text_q(rt: RecordType, query: str, *, user: Any = None, prefix_only: bool = 
 def narrow(rt: RecordType, queryset: QuerySet, query: str, *, user: Any = None) -> QuerySet:
     """``queryset`` narrowed to records matching ``query`` (unchanged for a blank query).
     Pass ``user`` so the field policy applies to matching as well as to display."""
-    q = text_q(rt, query, user=user)
+    folded = normalise_search_query(query)
+    # Short needles match word starts only, as in the global search: pg_trgm cannot index a
+    # 1-2 character fragment, and a substring scan of a million rows is what NFR-01 forbids.
+    q = text_q(rt, query, user=user, prefix_only=len(folded) < TRIGRAM_MIN)
     return queryset if q is None else queryset.filter(q)
 
 

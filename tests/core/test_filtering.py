@@ -31,7 +31,7 @@ def test_every_type_filters_by_owner_department_and_tag(demo, key):
     assert theirs not in _filtered(key, admin, {"owner": [str(rep1.pk)]})
     assert _filtered(key, rep1, {"owner": ["me"]}) == _filtered(key, rep1, {}) >= {mine}
     north = demo["rep_north1"].department
-    assert not _filtered(key, admin, {"department": [str(north.pk)]}) & {mine, theirs}
+    assert not _filtered(key, admin, {"owner_department": [str(north.pk)]}) & {mine, theirs}
     tags.add_tags(admin, [theirs], ["重点"])
     assert _filtered(key, admin, {"tags": ["重点"]}) == {theirs}
 

@@ -16,17 +16,15 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from huike.core import filtering, listing, recycle, scenes, scopes, search, tags
+from huike.core import filtering, list_filters, listing, recycle, scenes, scopes, search, tags
 from huike.core.errors import DomainError
 from huike.core.fields import policy
-from huike.core.list_columns import available, cell, columns_for, save_columns
+from huike.core.list_columns import available, cell, columns_for, label_of, page_cells, save_columns
 from huike.core.permissions import has_perm
 from huike.core.record_actions import transfer as generic_transfer
 from huike.core.record_types import RecordType
 
 PICKER_LIMIT = 20
-#: Filter kinds the list's filter bar offers as one input.
-SIMPLE_FILTERS = frozenset({"text", "choice", "boolean"})
 
 
 def _require_view(user: Any, rt: RecordType) -> None:
@@ -57,28 +55,29 @@ def _list(rt: RecordType):
             default = scenes.default_scene(request.user, rt)
             if default is not None:
                 params = _as_query(default.params)
+        params = params.copy()
         pol = policy(request.user, rt.model)
         columns = columns_for(rt, pol, request.user)
+        defs = filtering.filter_defs(rt, request.user)
         error = ""
+        count, more = 0, False
         try:
             qs = listing.base_queryset(rt, request.user, params)
-            result = listing.page(rt, qs, params.get("sort"), params.get("cursor"))
+            result = listing.page(
+                rt, qs, params.get("sort"), params.get("cursor"), before=params.get("before")
+            )
+            count, more = listing.bounded_count(qs)
         except DomainError as exc:
             error = str(exc)
             result = listing.Page(rows=[], next_cursor=None, sort=listing.DEFAULT_SORT)
+        cells = page_cells(rt, result.rows, columns, pol)
         rows = [
-            (
-                record,
-                _url(f"{rt.key}:detail", record.pk),
-                [cell(record, c.name, pol) for c in columns],
-            )
-            for record in result.rows
+            (record, _url(f"{rt.key}:detail", record.pk), row)
+            for record, row in zip(result.rows, cells, strict=True)
         ]
-        params = params.copy()
-        params.pop("cursor", None)
-        next_params = params.copy()
-        if result.next_cursor:
-            next_params["cursor"] = result.next_cursor
+        for key in ("cursor", "before"):
+            params.pop(key, None)
+        panel = list_filters.widgets(defs, params, request.user)
         context = {
             "rt": rt,
             "title": rt.label_plural,
@@ -87,17 +86,19 @@ def _list(rt: RecordType):
             "sort": result.sort,
             "error": error,
             "q": params.get("q", ""),
-            "filters": [
-                (d, params.get(d.name, ""))
-                for d in filtering.filter_defs(rt, request.user)
-                if d.kind in SIMPLE_FILTERS
-            ],
-            "active": {d.name for d in filtering.active_filters(rt, params)},
+            "panel": panel,
+            "chips": list_filters.chips(defs, params, panel),
             "params": params,
-            "next_query": next_params.urlencode() if result.next_cursor else "",
+            "next_query": _with(params, "cursor", result.next_cursor),
+            "prev_query": _with(params, "before", result.prev_cursor),
             "first_query": params.urlencode(),
-            "is_later_page": bool(request.GET.get("cursor")),
+            "is_later_page": bool(request.GET.get("cursor") or request.GET.get("before")),
+            "shown": len(rows),
+            "count": count,
+            "count_more": more,
+            "export_query": params.urlencode(),
             "create_url": _url(f"{rt.key}:create"),
+            "export_url": _url(f"{rt.key}:export"),
             "system_scenes": scenes.system_scenes(rt),
             "saved_scenes": [
                 (s, _as_query(s.params).urlencode()) for s in scenes.saved_scenes(request.user, rt)
@@ -110,9 +111,20 @@ def _list(rt: RecordType):
             request.headers.get("HX-Request") and request.headers.get("HX-Target") == "list-body"
         )
         template = "records/_list_table.html" if partial else "records/list.html"
-        return render(request, template, context, status=400 if error else 200)
+        # htmx does not swap 4xx answers: the table part carries the message with a 200.
+        status = 400 if error and not partial else 200
+        return render(request, template, context, status=status)
 
     return list_view
+
+
+def _with(params: QueryDict, key: str, cursor: str | None) -> str:
+    """The query string of another page: ``params`` plus one cursor, or "" without one."""
+    if not cursor:
+        return ""
+    query = params.copy()
+    query[key] = cursor
+    return query.urlencode()
 
 
 def _picker(rt: RecordType):
@@ -260,7 +272,7 @@ def _columns(rt: RecordType):
             return redirect(_list_url(rt))
         chosen = [c.name for c in columns_for(rt, pol, request.user)]
         rest = [n for n in available(rt, pol) if n not in chosen]
-        choices = [(n, rt.model_field(n).verbose_name, n in chosen) for n in chosen + rest]
+        choices = [(n, label_of(rt, n), n in chosen) for n in chosen + rest]
         context = {"rt": rt, "title": rt.label_plural, "choices": choices}
         return render(request, "records/_list_columns.html", context)
 

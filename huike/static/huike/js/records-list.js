@@ -25,4 +25,13 @@
   });
   document.addEventListener("htmx:afterSwap", refresh);
   document.addEventListener("DOMContentLoaded", refresh);
+
+  // The columns form posts its ticked boxes in page order, so dragging a row reorders the
+  // list's columns; without SortableJS the order is simply the one shown.
+  document.addEventListener("DOMContentLoaded", function () {
+    var order = document.querySelector("[data-column-order]");
+    if (order && window.Sortable) {
+      window.Sortable.create(order, { handle: ".records-column-handle", animation: 150 });
+    }
+  });
 })();
