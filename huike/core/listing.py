@@ -139,7 +139,9 @@ def page(
             rows=rows,
             next_cursor=encode_cursor(getattr(last, column), last.pk) if last else None,
             sort=sort_key,
-            prev_cursor=encode_cursor(getattr(first, column), first.pk) if has_prev else None,
+            prev_cursor=(
+                encode_cursor(getattr(first, column), first.pk) if has_prev and first else None
+            ),
         )
     if cursor:
         value, pk = decode_cursor(rt, name, cursor)

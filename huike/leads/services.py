@@ -38,6 +38,14 @@ LEAD_INPUT = frozenset(
 DICTIONARY_FIELDS = {"source": "customer_source", "industry": "industry"}
 
 
+def _model_field(name: str) -> models.Field:
+    return Lead._meta.get_field(name)  # type: ignore[return-value]
+
+
+def _label(name: str) -> str:
+    return str(_model_field(name).verbose_name)
+
+
 def _apply(actor: Any, lead: Lead, data: Mapping[str, Any]) -> list[str]:
     """Copy ``data`` onto ``lead``; a read-only field the user changes is refused."""
     unknown = sorted(set(data) - LEAD_INPUT)
@@ -49,7 +57,7 @@ def _apply(actor: Any, lead: Lead, data: Mapping[str, Any]) -> list[str]:
     policy = field_rules.policy(actor, "leads")
     changed = []
     for name, value in data.items():
-        field = Lead._meta.get_field(name)
+        field = _model_field(name)
         if value is None and isinstance(field, models.CharField | models.TextField):
             value = ""
         if isinstance(value, str):
@@ -81,7 +89,7 @@ def _validate(lead: Lead, changed: list[str]) -> None:
         lead.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         name, messages = next(iter(error.message_dict.items()))
-        label = Lead._meta.get_field(name).verbose_name if name in LEAD_INPUT else ""
+        label = _label(name) if name in LEAD_INPUT else ""
         raise DomainError(f"{label}: {messages[0]}" if label else messages[0], field=name) from None
     for name in changed:
         code = DICTIONARY_FIELDS.get(name)
@@ -90,8 +98,7 @@ def _validate(lead: Lead, changed: list[str]) -> None:
             entry = dictionaries.option(code, value)
             if entry is None or not entry.enabled:
                 raise DomainError(
-                    _("Choose %(field)s from the list.")
-                    % {"field": Lead._meta.get_field(name).verbose_name},
+                    _("Choose %(field)s from the list.") % {"field": _label(name)},
                     field=name,
                 )
 

@@ -229,7 +229,7 @@ def assign(actor: Any, pool: Pool, customers: Iterable[Any], user: Any, *, now=N
 
 
 def _put(
-    customers: QuerySet,
+    customers: QuerySet | list,
     pool: Pool,
     *,
     actor: Any,
