@@ -23,7 +23,7 @@ VARIANTS = ["上海汇客科技有限公司", "上海汇客科技", "上海 汇�
 def test_parallel_creators_of_one_name_get_one_customer():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (real concurrent connections)")
-    load_demo()
+    load_demo(sample_records=False)
     user_ids = list(
         User.objects.filter(username__in=["director", "manager_east", "manager_north"]).values_list(
             "pk", flat=True
