@@ -33,6 +33,7 @@ from django.utils.http import urlencode
 from . import scopes
 from .fields import FieldPolicy, policy
 from .permissions import has_perm
+from .phone_keys import PhoneKeys
 from .record_types import RecordType, record_types
 from .text import digit_prefix_bounds, normalise_search_query, pinyin_full
 
@@ -47,12 +48,10 @@ SPELLED_MAX = 4
 # -- which fields a user may be matched on ---------------------------------------------------
 def phone_source(rt: RecordType, rev_name: str) -> str | None:
     """The phone field a reversed-digits column is derived from (``mobile_rev`` → ``mobile``,
-    a customer's ``phone_rev`` → ``office_phone``)."""
-    base = rev_name.removesuffix("_rev")
-    names = [f.name for f in rt.model._meta.concrete_fields]
-    if base in names:
-        return base
-    return next((n for n in names if n.endswith(f"_{base}")), None)
+    a customer's ``phone_rev`` → ``office_phone``), as the model declares it."""
+    if issubclass(rt.model, PhoneKeys):
+        return rt.model.phone_source(rev_name)
+    return None
 
 
 def _restricted(rules: FieldPolicy) -> frozenset[str]:

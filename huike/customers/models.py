@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from huike.core.dictionaries import DictionaryField
+from huike.core.phone_keys import PhoneKeys
 from huike.core.records import Record, record_indexes
 
 LIVE = Q(deleted_at__isnull=True)
@@ -31,7 +32,10 @@ def _money(verbose_name, **kwargs) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=16, decimal_places=2, **kwargs)
 
 
-class Customer(Record):
+class Customer(Record, PhoneKeys):
+    #: The phone duplicate keys and "ends with" search come from mobile and office phone.
+    PHONE_KEY_SOURCES = ("mobile", "office_phone")
+
     class Status(models.TextChoices):
         PROSPECT = "prospect", _("Prospect")
         TRANSACTING = "transacting", _("Transacting")
@@ -115,13 +119,6 @@ class Customer(Record):
     received_total = _money(_("received total"), default=ZERO, editable=False)
     outstanding_total = _money(_("outstanding"), default=ZERO, editable=False)
 
-    #: Normalised mobile and office phone (``normalise_phone``), the phone duplicate keys.
-    mobile_key = models.CharField(max_length=30, blank=True, editable=False, db_index=True)
-    phone_key = models.CharField(max_length=30, blank=True, editable=False, db_index=True)
-    #: Reversed digits (``phone_reverse_key``): "ends with 8860" is an index range.
-    mobile_rev = models.CharField(max_length=30, blank=True, editable=False, db_index=True)
-    phone_rev = models.CharField(max_length=30, blank=True, editable=False, db_index=True)
-
     #: Phone duplicates the create/update service let through in "warn" mode (not stored).
     duplicate_warnings: tuple[str, ...] = ()
 
@@ -149,7 +146,7 @@ class Customer(Record):
         return self.name
 
 
-class Contact(Record):
+class Contact(Record, PhoneKeys):
     """A person at a customer. Owned by the customer's owner (kept in sync by the services),
     so scopes and hand-over treat contacts like any other record."""
 
@@ -191,10 +188,6 @@ class Contact(Record):
     remark = models.TextField(_("remark"), blank=True)
 
     search_key = models.CharField(_("search key"), max_length=255, blank=True, editable=False)
-    mobile_key = models.CharField(max_length=30, blank=True, editable=False, db_index=True)
-    phone_key = models.CharField(max_length=30, blank=True, editable=False, db_index=True)
-    mobile_rev = models.CharField(max_length=30, blank=True, editable=False, db_index=True)
-    phone_rev = models.CharField(max_length=30, blank=True, editable=False, db_index=True)
 
     class Meta:
         verbose_name = _("contact")

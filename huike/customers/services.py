@@ -32,8 +32,6 @@ from huike.core.models import OperationLog
 from huike.core.permissions import check_perm
 from huike.core.text import (
     normalise_company_name,
-    normalise_phone,
-    phone_reverse_key,
     pinyin_full,
     search_keys,
 )
@@ -174,10 +172,7 @@ def _customer_keys(customer: Customer) -> None:
     if not customer.name_key:
         raise DomainError(_("Enter a customer name with letters or characters."), field="name")
     customer.pinyin = pinyin_full(customer.name)[:255]
-    customer.mobile_key = normalise_phone(customer.mobile)[:30]
-    customer.phone_key = normalise_phone(customer.office_phone)[:30]
-    customer.mobile_rev = phone_reverse_key(customer.mobile)[:30]
-    customer.phone_rev = phone_reverse_key(customer.office_phone)[:30]
+    customer.fill_phone_keys()
     customer.search_key = search_keys(
         customer.name, customer.number, customer.mobile, customer.office_phone, customer.email
     )
@@ -187,10 +182,7 @@ def _contact_keys(contact: Contact) -> None:
     contact.name = (contact.name or "").strip()
     if not contact.name:
         raise DomainError(_("Enter the contact's name."), field="name")
-    contact.mobile_key = normalise_phone(contact.mobile)[:30]
-    contact.phone_key = normalise_phone(contact.phone)[:30]
-    contact.mobile_rev = phone_reverse_key(contact.mobile)[:30]
-    contact.phone_rev = phone_reverse_key(contact.phone)[:30]
+    contact.fill_phone_keys()
     contact.search_key = search_keys(contact.name, contact.mobile, contact.phone, contact.email)
 
 

@@ -11,12 +11,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from huike.core.dictionaries import DictionaryField
+from huike.core.phone_keys import PhoneKeys
 from huike.core.records import Record, record_indexes
 
 LIVE = Q(deleted_at__isnull=True)
 
 
-class Lead(Record):
+class Lead(Record, PhoneKeys):
     class Status(models.TextChoices):
         NEW = "new", _("New")
         FOLLOWING = "following", _("Following up")
@@ -71,11 +72,7 @@ class Lead(Record):
 
     search_key = models.CharField(_("search key"), max_length=255, blank=True, editable=False)
     name_key = models.CharField(max_length=200, blank=True, editable=False, db_index=True)
-    mobile_key = models.CharField(max_length=30, blank=True, editable=False, db_index=True)
-    phone_key = models.CharField(max_length=30, blank=True, editable=False, db_index=True)
     email_key = models.CharField(max_length=254, blank=True, editable=False, db_index=True)
-    mobile_rev = models.CharField(max_length=30, blank=True, editable=False, db_index=True)
-    phone_rev = models.CharField(max_length=30, blank=True, editable=False, db_index=True)
 
     #: Duplicates the create/update service warned about (not stored).
     duplicate_warnings: tuple[str, ...] = ()

@@ -23,8 +23,6 @@ from huike.core.permissions import check_perm
 from huike.core.text import (
     normalise_company_name,
     normalise_email,
-    normalise_phone,
-    phone_reverse_key,
     search_keys,
 )
 from huike.customers import services as customer_services
@@ -108,11 +106,8 @@ def _keys(lead: Lead) -> None:
     if not lead.name:
         raise DomainError(_("Enter the lead's contact person."), field="name")
     lead.name_key = normalise_company_name(lead.company)[:200]
-    lead.mobile_key = normalise_phone(lead.mobile)[:30]
-    lead.phone_key = normalise_phone(lead.phone)[:30]
+    lead.fill_phone_keys()
     lead.email_key = normalise_email(lead.email)[:254]
-    lead.mobile_rev = phone_reverse_key(lead.mobile)[:30]
-    lead.phone_rev = phone_reverse_key(lead.phone)[:30]
     lead.search_key = search_keys(lead.name, lead.company, lead.mobile, lead.phone, lead.email)
 
 
