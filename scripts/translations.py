@@ -3,6 +3,9 @@
     .venv/bin/python scripts/translations.py          # update huike/locale/*/django.po in
                                                       # place, then list what zh_Hans lacks
     .venv/bin/python scripts/translations.py --check  # only list, change nothing
+    .venv/bin/python scripts/translations.py --fill a.json [b.json …]
+                                                      # update, then fill empty zh_Hans
+                                                      # msgstrs from {"msgid": "译文"} files
 
 The same extraction and .po reading back tests/core/test_translations.py, so the script and
 the test never disagree about what "complete" means. Standard library only.
@@ -193,12 +196,100 @@ def describe(locale: str, report: dict[str, list[Entry]]) -> str:
     return "\n".join(lines)
 
 
+def _block_msgid(lines: list[str]) -> tuple[str | None, str, bool]:
+    """(context, msgid, plural?) of one .po entry given as its lines."""
+    context: str | None = None
+    msgid = ""
+    plural = False
+    target = ""
+    for raw in lines:
+        line = raw.strip()
+        keyword, _, rest = line.partition(" ")
+        if line.startswith('"'):
+            if target == "msgctxt":
+                context = (context or "") + ast.literal_eval(line)
+            elif target == "msgid":
+                msgid += ast.literal_eval(line)
+            continue
+        target = keyword
+        if keyword == "msgctxt":
+            context = ast.literal_eval(rest)
+        elif keyword == "msgid":
+            msgid = ast.literal_eval(rest)
+        elif keyword == "msgid_plural":
+            plural = True
+    return context, msgid, plural
+
+
+def _po_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def fill(locale: str, translations: dict[str, str | list[str]]) -> list[str]:
+    """Write ``translations`` (msgid → msgstr; a list for plural forms) into the empty or
+    fuzzy entries of ``locale``'s catalogue; returns the msgids filled. Entries that already
+    have a translation are left alone: a reviewed msgstr is never overwritten."""
+    path = catalogue_path(locale)
+    found = parse_po(path)
+    blocks = path.read_text(encoding="utf-8").split("\n\n")
+    filled = []
+    for index, block in enumerate(blocks):
+        lines = block.split("\n")
+        if any(line.startswith("#~") for line in lines):
+            continue
+        context, msgid, plural = _block_msgid(lines)
+        wanted = translations.get(msgid)
+        entry = found.get((context, msgid))
+        if not msgid or wanted is None or entry is None:
+            continue
+        if entry.translated and not entry.fuzzy:
+            continue
+        forms = wanted if isinstance(wanted, list) else [wanted]
+        # Comments, flags and the msgid (with its continuation lines) stay; msgstr goes.
+        head = []
+        in_msgstr = False
+        for line in lines:
+            if line.startswith("msgstr"):
+                in_msgstr = True
+            if in_msgstr or line.startswith("#| "):
+                continue
+            if line.startswith("#,") and "fuzzy" in line:
+                flags = [f.strip() for f in line[2:].split(",") if f.strip() != "fuzzy"]
+                if flags:
+                    head.append("#, " + ", ".join(flags))
+                continue
+            head.append(line)
+        if plural:
+            tail = [f"msgstr[{n}] {_po_string(form)}" for n, form in enumerate(forms)]
+        else:
+            tail = [f"msgstr {_po_string(forms[0])}"]
+        blocks[index] = "\n".join(head + tail)
+        filled.append(msgid)
+    path.write_text("\n\n".join(blocks), encoding="utf-8")
+    return filled
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="report only; change no file")
+    parser.add_argument(
+        "--fill",
+        nargs="+",
+        metavar="JSON",
+        help=f"files of {{msgid: translation}} to fill into the {TRANSLATED_LOCALE} catalogue",
+    )
     args = parser.parse_args(argv)
     if not args.check:
         makemessages(PACKAGE, keep_obsolete=False)
+    if args.fill and not args.check:
+        import json
+
+        translations: dict[str, str | list[str]] = {}
+        for name in args.fill:
+            translations.update(json.loads(Path(name).read_text(encoding="utf-8")))
+        filled = fill(TRANSLATED_LOCALE, translations)
+        print(f"Filled {len(filled)} msgid(s) into {TRANSLATED_LOCALE}.")
     extracted = extract_msgids()
     status = 0
     for locale in LOCALES:

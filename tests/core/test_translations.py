@@ -137,3 +137,26 @@ def test_problems_lists_missing_untranslated_and_fuzzy(tmp_path, monkeypatch):
     en = messages.problems(extracted, "en")
     assert en["untranslated"] == []  # English may leave msgstr empty
     assert [e.msgid for e in en["missing"]] == ["Brand new"]
+
+
+def test_fill_writes_only_empty_or_fuzzy_entries(tmp_path, monkeypatch):
+    """scripts/translations.py --fill: helpers hand in {msgid: 译文}; a reviewed msgstr is kept."""
+    po = tmp_path / "django.po"
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Language: zh_Hans\\n"\n\n'
+        'msgid "Kept"\nmsgstr "已审"\n\n'
+        '#, fuzzy, python-format\n#| msgid "Old %(x)s"\nmsgid ""\n"Long %(x)s "\n"text"\n'
+        'msgstr "旧"\n\n'
+        'msgid "One"\nmsgid_plural "Many"\nmsgstr[0] ""\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(messages, "catalogue_path", lambda locale: po)
+    filled = messages.fill(
+        "zh_Hans", {"Kept": "新", "Long %(x)s text": '长"%(x)s"', "One": ["多个"], "Absent": "无"}
+    )
+    assert sorted(filled) == ["Long %(x)s text", "One"]
+    entries = messages.parse_po(po)
+    assert entries[(None, "Kept")].msgstrs == ["已审"]
+    long = entries[(None, "Long %(x)s text")]
+    assert long.msgstrs == ['长"%(x)s"'] and not long.fuzzy and "python-format" in long.flags
+    assert entries[(None, "One")].msgstrs == ["多个"]
