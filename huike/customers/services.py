@@ -260,7 +260,13 @@ def _save_customer(customer: Customer) -> None:
 @transaction.atomic
 def create_customer(actor: Any, data: Mapping[str, Any], *, owner: Any = None) -> Customer:
     """Create a customer owned by ``owner`` (default: the actor), numbered by the module's
-    rule. A warned phone duplicate is listed in ``customer.duplicate_warnings``."""
+    rule. A warned phone duplicate is listed in ``customer.duplicate_warnings``.
+
+    The owner's holdings limit (POOL-05) counts a new customer like a claimed one: the
+    check locks the owner's row for the rest of this transaction, so parallel creators for
+    one owner are serialised and cannot end above the limit."""
+    from huike.pools import limits
+
     check_perm(actor, "customers.create")
     customer = Customer(owner=_check_owner(actor, owner))
     data, custom = _pop_custom(data)
@@ -268,6 +274,7 @@ def create_customer(actor: Any, data: Mapping[str, Any], *, owner: Any = None) -
     custom_fields.apply_to_record(customer, "customers", custom)
     _customer_keys(customer)
     _validate(customer, changed)
+    limits.reserve(customer.owner, 1, claiming=False)
     warnings = _check_duplicates(customer)
     ensure_numbering_rule()
     customer.number = numbering.next_number("customers") or ""
