@@ -349,8 +349,37 @@ def next_number(module: str, at: datetime | None = None) -> str | None:
     return render(rule.segments, rule.separator, at, _take(rule, period_key(rule.reset, at)))
 
 
-def _take(rule: NumberingRule, period: str) -> int:
-    """Increment the period's counter under its row lock and return the new value."""
+def next_numbers(module: str, count: int, at: datetime | None = None) -> list[str] | None:
+    """Take ``count`` consecutive numbers of ``module``'s rule in one step (a bulk import
+    numbering a batch), or None when the module has no (enabled) rule.
+
+    The same row lock and transaction rule as ``next_number``: the counter moves by ``count``
+    at once, and rolling the transaction back gives the whole range back, so committed
+    numbers stay gap-free however many importers and single creators run at the same time.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise TransactionManagementError(
+            "next_numbers() must be called inside the transaction that saves the records "
+            "(transaction.atomic), or a failed save would leave a gap."
+        )
+    if count < 0:
+        raise ValueError("count must not be negative")
+    rule = NumberingRule.objects.filter(module=module, enabled=True).first()
+    if rule is None:
+        return None
+    if count == 0:
+        return []
+    at = local(at)
+    last = _take(rule, period_key(rule.reset, at), count)
+    return [
+        render(rule.segments, rule.separator, at, value)
+        for value in range(last - count + 1, last + 1)
+    ]
+
+
+def _take(rule: NumberingRule, period: str, count: int = 1) -> int:
+    """Add ``count`` to the period's counter under its row lock and return the new value
+    (the last number taken)."""
     locked = NumberingCounter.objects.select_for_update().filter(rule=rule, period=period)
     counter = locked.first()
     if counter is None:
@@ -360,7 +389,7 @@ def _take(rule: NumberingRule, period: str) -> int:
             [NumberingCounter(rule=rule, period=period, value=0)], ignore_conflicts=True
         )
         counter = locked.get()
-    counter.value += 1
+    counter.value += count
     counter.save(update_fields=["value"])
     return counter.value
 
