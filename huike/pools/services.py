@@ -80,6 +80,17 @@ def _cheap_member(user: Any, pool: Pool) -> bool:
     return pool.users.filter(pk=user.pk).exists() or pool.admins.filter(pk=user.pk).exists()
 
 
+def pools_to_import_into(user: Any) -> QuerySet:
+    """POOL-09: the pools an import may put new customers straight into: those ``user``
+    administers, given the right to assign (a pool admin moves customers in and out of the
+    pool; a member may only claim). The import logs each customer as created there."""
+    if not has_perm(user, "pools.assign"):
+        return Pool.objects.none()
+    if is_superadmin(user):
+        return Pool.objects.all()
+    return Pool.objects.filter(admins=user.pk)
+
+
 def check_member(user: Any, pool: Pool) -> None:
     if not is_member(user, pool):
         raise PermissionDenied
@@ -345,25 +356,50 @@ def _rules(pool: Pool | None) -> QuerySet:
     return rules.filter(pool=pool) if pool is not None else rules
 
 
-BATCH = 500
+#: Customers per recycle transaction. Each batch costs a handful of statements (read and
+#: lock, one UPDATE, team rows, events, log rows), so a larger batch spends less on round
+#: trips; 1,000 keeps a batch's locks and memory small (bench/RESULTS.md).
+BATCH = 1000
+#: Customer names listed in an owner's notification ("and N more" is the count).
+NAMES_SHOWN = 10
+
+
+@dataclass
+class _Lost:
+    """What one owner lost in a run: how many, and the first few names for the message."""
+
+    count: int = 0
+    names: list[str] = field(default_factory=list)
+
+    def add(self, name: str) -> None:
+        self.count += 1
+        if len(self.names) < NAMES_SHOWN:
+            self.names.append(name)
 
 
 def recycle(pool: Pool | None = None, *, now: datetime | None = None, actor: Any = None) -> int:
     """POOL-02: apply the enabled rules (of ``pool`` or of all pools); returns how many
     customers went back. Locked customers are never taken (CUS-06). Each batch is its own
     transaction (rows locked with SKIP LOCKED, so a claim or edit in progress is not
-    blocked and is simply looked at again next night); owners are notified once per run."""
+    blocked and is simply looked at again next night); owners are notified once per run.
+
+    Built for a million due customers (NFR-02): batches walk the primary key (keyset: each
+    starts after the last id of the one before, so no batch re-reads the rows already
+    passed, and a skipped row is not met again this run), and per owner only a count and
+    the first ``NAMES_SHOWN`` names are kept, so memory does not grow with the run."""
 
     now = now or timezone.now()
-    lost: dict[int, list[str]] = {}
+    lost: dict[int, _Lost] = {}
     total = 0
     for rule in _rules(pool):
+        last = 0
         while True:
             with transaction.atomic():
                 # The rule is re-read with the lock: a follow-up or lock committed a moment
                 # ago counts, and rows another transaction holds are skipped, not waited on.
                 rows = list(
                     due(rule, now)
+                    .filter(pk__gt=last)
                     .select_for_update(skip_locked=True, of=("self",))
                     .order_by("pk")[:BATCH]
                 )
@@ -371,24 +407,25 @@ def recycle(pool: Pool | None = None, *, now: datetime | None = None, actor: Any
                     rows, rule.pool, actor=actor, kind=PoolEvent.Kind.RECYCLE, now=now, rule=rule
                 )
             for customer in moved:
-                lost.setdefault(customer.owner_id, []).append(customer.name)
+                lost.setdefault(customer.owner_id, _Lost()).add(customer.name)
             total += len(moved)
             if len(rows) < BATCH:
                 break
+            last = rows[-1].pk
     _tell_owners(lost)
     return total
 
 
-def _tell_owners(lost: dict[int, list[str]]) -> None:
+def _tell_owners(lost: dict[int, _Lost]) -> None:
     from huike.org.models import User
 
     for user in User.objects.filter(pk__in=lost):
-        names = lost[user.pk]
+        entry = lost[user.pk]
         notify.notify(
             [user],
             "pool",
-            _("%(count)d of your customers went back to the public pool") % {"count": len(names)},
-            body=", ".join(names[:10]),
+            _("%(count)d of your customers went back to the public pool") % {"count": entry.count},
+            body=", ".join(entry.names),
             url="/pools/",
         )
 
