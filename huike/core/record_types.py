@@ -87,6 +87,9 @@ class RecordType:
     delete: Callable[..., Any] | None = None
     #: (actor, records, new_owner) -> int; default: ``huike.core.record_actions.transfer``.
     transfer: Callable[..., int] | None = None
+    #: URL name of the type's own transfer page (options beyond the new owner); the list's
+    #: bulk bar then posts the ticked ``ids`` there instead of transferring at once.
+    transfer_page: str | None = None
     #: Field shown as the record's name (links, titles, search results, pickers).
     title_field: str = "name"
     number_field: str | None = None

@@ -52,26 +52,29 @@ def _owner_scope_q(user: Any) -> Q | None:
     return q
 
 
+def editable(user: Any, qs: Any = None) -> Any:
+    """The live customers ``user`` may change: through their data scope, or as a
+    read-and-write team member (one query; the merge picker starts here)."""
+    from huike.core.permissions import has_perm
+
+    qs = Customer.objects.all() if qs is None else qs
+    if not has_perm(user, "customers.edit"):
+        return qs.none()
+    own = _owner_scope_q(user)
+    if own is not None and not own:  # scope "all": an empty Q() would vanish from an OR
+        return qs
+    as_member = Q(
+        pk__in=CustomerMember.objects.filter(user=user.pk, access=CustomerMember.Access.READ_WRITE)
+        .filter(Q(until__isnull=True) | Q(until__gte=timezone.localdate()))
+        .values("customer")
+    )
+    return qs.filter(as_member if own is None else own | as_member)
+
+
 def can_edit(user: Any, customer: Customer) -> bool:
     """Whether ``user`` may change ``customer``: through their data scope, or as a
     read-and-write team member. A read-only member sees the customer but may not edit it."""
-    from huike.core.permissions import has_perm
-
-    if not has_perm(user, "customers.edit"):
-        return False
-    own = _owner_scope_q(user)
-    base = Customer.objects.filter(pk=customer.pk)
-    if own is not None and base.filter(own).exists():
-        return True
-    return base.filter(
-        Q(
-            pk__in=CustomerMember.objects.filter(
-                user=user.pk, access=CustomerMember.Access.READ_WRITE
-            )
-            .filter(Q(until__isnull=True) | Q(until__gte=timezone.localdate()))
-            .values("customer")
-        )
-    ).exists()
+    return editable(user, Customer.objects.filter(pk=customer.pk)).exists()
 
 
 def check_can_edit(user: Any, customer: Customer) -> None:
@@ -96,6 +99,16 @@ def _lock(actor: Any, customers: Any) -> list[Customer]:
 # -- transfer (CUS-05) ----------------------------------------------------------------------
 
 
+def _kept_access(keep: bool | str) -> str | None:
+    if keep is True:
+        return CustomerMember.Access.READ
+    if not keep:
+        return None
+    if keep not in CustomerMember.Access.values:
+        raise DomainError(_("Choose read only or read and write."), field="keep_old_owner")
+    return str(keep)
+
+
 @transaction.atomic
 def transfer(
     actor: Any,
@@ -103,15 +116,17 @@ def transfer(
     new_owner: Any,
     *,
     move_contacts: bool = True,
-    keep_old_owner_as_member: bool = False,
+    keep_old_owner_as_member: bool | str = False,
 ) -> int:
     """Give ``customers`` to ``new_owner``; returns how many changed hands. Contacts follow
-    unless ``move_contacts`` is false; the old owner may stay on the team (read only). The
-    new owner's holdings limit is checked and they are notified once."""
+    unless ``move_contacts`` is false; the old owner may stay on the team: ``True`` or
+    ``"read"`` read only, ``"read_write"`` read and write. The new owner's holdings limit is
+    checked and they are notified once."""
     from huike.pools import limits
 
     check_perm(actor, "customers.transfer")
     check_new_owner(new_owner)
+    keep_access = _kept_access(keep_old_owner_as_member)
     ids = [int(getattr(c, "pk", c)) for c in customers]
     if not ids:
         return 0
@@ -132,11 +147,11 @@ def transfer(
             actor, OperationLog.Action.TRANSFER, customer, changes=customer.changes_since(before)
         )
         CustomerMember.objects.filter(customer=customer, user=new_owner.pk).delete()
-        if keep_old_owner_as_member:
+        if keep_access:
             CustomerMember.objects.update_or_create(
                 customer=customer,
                 user_id=old_owner_id,
-                defaults={"access": CustomerMember.Access.READ, "until": None},
+                defaults={"access": keep_access, "until": None},
             )
         moved.append(customer)
     if move_contacts and moved:
@@ -268,7 +283,8 @@ def _move_foreign_keys(keep: Customer, remove: Customer) -> None:
 @transaction.atomic
 def merge(actor: Any, keep: Customer, remove: Customer) -> Customer:
     """Merge ``remove`` into ``keep``: contacts, team, tags, attachments and everything else
-    pointing at it move over; both are logged; ``remove`` goes to the recycle bin."""
+    pointing at it move over; both are logged; ``remove`` goes to the recycle bin. A locked
+    customer may be kept but not merged away: locking says "do not lose this one"."""
     from huike.core.recycle import move_to_bin
 
     check_perm(actor, "customers.edit")
@@ -281,6 +297,12 @@ def merge(actor: Any, keep: Customer, remove: Customer) -> Customer:
     keep, remove = rows[keep_pk], rows[remove_pk]
     check_can_edit(actor, keep)
     check_can_edit(actor, remove)
+    if remove.is_locked:
+        raise DomainError(
+            _("“%(name)s” is locked; unlock it before merging it into another customer.")
+            % {"name": remove},
+            code="locked",
+        )
     moved_contacts = list(Contact.objects.filter(customer=remove))
     has_primary = keep.primary_contact_id is not None
     Contact.all_objects.filter(customer=remove).update(

@@ -16,7 +16,7 @@ from huike.core.record_types import RecordAction, RecordType, record_type, regis
 
 from . import actions, services
 from .models import Contact, Customer
-from .tabs import contacts_tab, org_chart_tab
+from .tabs import contacts_tab, org_chart_tab, team_tab
 
 CUSTOMER_GROUPS = (
     (
@@ -118,6 +118,58 @@ def transfer_contacts(actor: Any, contacts: Any, new_owner: Any) -> int:
     raise PermissionDenied(_("A contact goes with its customer: transfer the customer."))
 
 
+def _extra_url(name: str):
+    return lambda customer: reverse(f"customers_extra:{name}", args=[customer.pk])
+
+
+def _may_merge(user: Any, customer: Customer) -> bool:
+    from huike.core.permissions import has_perm
+
+    return customer.pool_id is None and has_perm(user, "customers.edit")
+
+
+def customer_actions() -> list[RecordAction]:
+    """The detail header's buttons of CUS-05, CUS-06 and CUS-08; each page checks again."""
+    return [
+        RecordAction(
+            key="transfer",
+            label=gettext_lazy("Transfer"),
+            url=_extra_url("transfer_one"),
+            icon="ti-transfer",
+            permission="customers.transfer",
+            when=lambda user, customer: customer.pool_id is None,
+            order=20,
+        ),
+        RecordAction(
+            key="lock",
+            label=gettext_lazy("Lock"),
+            url=_extra_url("lock"),
+            icon="ti-lock",
+            permission="customers.lock",
+            when=lambda user, customer: customer.pool_id is None and not customer.is_locked,
+            order=30,
+        ),
+        RecordAction(
+            key="unlock",
+            label=gettext_lazy("Unlock"),
+            url=_extra_url("unlock"),
+            icon="ti-lock-open",
+            permission="customers.lock",
+            when=lambda user, customer: customer.pool_id is None and customer.is_locked,
+            order=30,
+        ),
+        RecordAction(
+            key="merge",
+            label=gettext_lazy("Merge"),
+            url=_extra_url("merge"),
+            icon="ti-arrow-merge",
+            permission="customers.delete",
+            when=_may_merge,
+            order=60,
+        ),
+    ]
+
+
 def register() -> None:
     register_record_type(
         RecordType(
@@ -139,6 +191,7 @@ def register() -> None:
             create=lambda actor, data: services.create_customer(actor, data),
             update=services.update_customer,
             transfer=actions.transfer,
+            transfer_page="customers_extra:transfer",
             number_field="number",
             header_fields=(
                 "number",
@@ -160,6 +213,9 @@ def register() -> None:
     customers = record_type("customers")
     customers.add_tab(contacts_tab())
     customers.add_tab(org_chart_tab())
+    customers.add_tab(team_tab())
+    for action in customer_actions():
+        customers.add_action(action)
     register_record_type(
         RecordType(
             model=Contact,

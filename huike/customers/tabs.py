@@ -1,4 +1,5 @@
-"""Tabs the customers module adds to detail pages: a customer's contacts."""
+"""Tabs the customers module adds to detail pages: a customer's contacts, org chart and
+team."""
 
 from __future__ import annotations
 
@@ -59,4 +60,24 @@ def org_chart_tab() -> Tab:
         render=_org_chart,
         order=15,
         permission="contacts.view",
+    )
+
+
+def _team(request, customer: Any):
+    from .views_team import team_fragment
+
+    return team_fragment(request, customer)
+
+
+def team_tab() -> Tab:
+    """CUS-07: the customer's team, managed in place by owners and editors."""
+    from .views_team import current_members
+
+    return Tab(
+        key="team",
+        label=_("Team"),
+        render=_team,
+        order=80,
+        permission="customers.view",
+        count=lambda customer: current_members(customer).count(),
     )

@@ -40,8 +40,9 @@ def _url(name: str, *args: Any) -> str | None:
 
 
 def _owners(user: Any, rt: RecordType) -> list:
-    """Active users a bulk transfer may pick, only when the user may transfer at all."""
-    if not has_perm(user, rt.perm("transfer")):
+    """Active users a bulk transfer may pick, only when the user may transfer at all and
+    the type has no transfer page of its own (which brings its own picker)."""
+    if rt.transfer_page or not has_perm(user, rt.perm("transfer")):
         return []
     return list(get_user_model().objects.filter(is_active=True).order_by("pk"))
 
