@@ -12,9 +12,10 @@ Two measurements:
   claim ``--claims`` pool customers one at a time through ``services.claim`` (each customer is
   wanted by two clients, so half the attempts lose the race and answer "taken"). Checked
   afterwards: exactly one claim event per customer, none left both pooled and owned.
-* the nightly recycle over ``--recycle`` owned customers all past a 30-day no-follow-up rule:
-  wall time and the peak resident memory of the process (``resource.getrusage``; ru_maxrss
-  is in KiB on Linux).
+* the nightly recycle over ``--recycle`` owned customers all past a 30-day no-follow-up rule
+  (created first in 10,000-row INSERTs, with progress): wall time, progress every 30 s, and
+  the peak resident memory of the process before and after the recycle
+  (``resource.getrusage``; ru_maxrss is in KiB on Linux).
 """
 
 from __future__ import annotations
@@ -32,18 +33,26 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huike.settings")
 CLAIMERS = ("director", "manager_east", "manager_north", "rep_east1", "rep_east2", "rep_north1")
 
 
-def _customers(n: int, owner, tag: str, **fields) -> list[int]:
+def _customers(n: int, owner, tag: str, batch: int = 10_000, **fields) -> list[int]:
+    """``n`` customers of ``owner`` in ``batch``-row INSERTs (bulk_create, no services: the
+    services' duplicate checks and logs are not what is measured), with progress."""
     from huike.customers.models import Customer
 
     ids: list[int] = []
-    for start in range(0, n, 5000):
+    began = time.perf_counter()
+    for start in range(0, n, batch):
         rows = Customer.objects.bulk_create(
             Customer(
                 name=f"{tag}-{i}", name_key=f"{tag}-{i}", owner=owner, created_by=owner, **fields
             )
-            for i in range(start, min(n, start + 5000))
+            for i in range(start, min(n, start + batch))
         )
         ids.extend(c.pk for c in rows)
+        if n > batch:
+            rate = len(ids) / (time.perf_counter() - began)
+            print(f"\rcustomers: {len(ids):,} of {n:,} ({rate:,.0f}/s)", end="", flush=True)
+    if n > batch:
+        print()
     return ids
 
 
@@ -117,10 +126,23 @@ def bench_claims(clients: int, claims: int) -> dict:
     }
 
 
+def _progress(rule_id: int, total: int, stop: threading.Event) -> None:
+    """Print how many customers the run has recycled so far (its own connection)."""
+    from django.db import connection as own
+
+    from huike.pools.models import PoolEvent
+
+    began = time.perf_counter()
+    while not stop.wait(30):
+        done = PoolEvent.objects.filter(rule=rule_id, kind="recycle").count()
+        rate = done / (time.perf_counter() - began)
+        print(f"recycled: {done:,} of {total:,} ({rate:,.0f}/s)", flush=True)
+    own.close()
+
+
 def bench_recycle(n: int) -> dict:
     from django.utils import timezone
 
-    from huike.customers.models import Customer
     from huike.org.models import User
     from huike.pools import services
     from huike.pools.models import RecycleRule
@@ -129,20 +151,28 @@ def bench_recycle(n: int) -> dict:
     pool = _pool(tag)
     owner = User.objects.get(username="rep_east1")
     old = timezone.now() - timedelta(days=40)
-    ids = _customers(n, owner, f"recycle-{tag}", owned_since=old)
-    Customer.objects.filter(pk__in=ids).update(created_at=old)
-    RecycleRule.objects.create(pool=pool, name="bench", no_follow_up_days=30)
+    made = time.perf_counter()
+    _customers(n, owner, f"recycle-{tag}", owned_since=old, created_at=old, updated_at=old)
+    made = time.perf_counter() - made
+    rule = RecycleRule.objects.create(pool=pool, name="bench", no_follow_up_days=30)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    stop = threading.Event()
+    watcher = threading.Thread(target=_progress, args=(rule.pk, n, stop), daemon=True)
+    watcher.start()
     began = time.perf_counter()
     recycled = services.recycle(pool)
     seconds = time.perf_counter() - began
+    stop.set()
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     assert recycled >= n, recycled
     return {
         "customers": n,
+        "created_in_s": round(made, 1),
+        "batch": services.BATCH,
         "recycled": recycled,
         "seconds": round(seconds, 2),
         "per_s": round(recycled / seconds, 1),
+        "peak_rss_mib_before_recycle": round(rss_before / 1024, 1),
         "peak_rss_mib": round(rss_after / 1024, 1),
         "rss_growth_mib": round((rss_after - rss_before) / 1024, 1),
     }

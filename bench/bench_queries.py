@@ -4,13 +4,14 @@ Run it after ``python -m bench.generate`` against the same database. Every case 
 queryset through the real code: ``huike.core.scopes.visible()`` for the scope,
 ``huike.core.filtering.apply_filters`` for list filters, ``huike.core.search.narrow`` for the
 list's ``q`` and ``huike.core.search.search`` for the global search (all types the user may
-view, 5 per type: exactly what /search/ and /api/v1/search/ run). Lists are keyset-paginated
-over (-updated_at, -id) (never OFFSET, never COUNT), 20 rows, evaluated to model instances.
+view, 5 per type: exactly what /search/ and /api/v1/search/ run). Lists are keyset pages
+of 20 rows (never OFFSET; the count stops at 1,001), evaluated to model instances.
+List cases call the list's own code (``huike.core.listing``: ``base_queryset`` for scope,
+scene, filters and ``q``, ``page`` for the sort and keyset cursor, ``bounded_count`` for the
+"20 of 1,000+" above the table): exactly the queries the list page runs.
 The timer covers building the queryset (the scope's supervisor look-up included) and fetching
 the rows: the server-side cost of the query, not of rendering. Each case runs ``--warmup``
-times untimed, then ``--runs`` times; p50 and p95 are reported in milliseconds. The generic
-list view (``huike.core.listing``) does not exist yet, so its ordering and cursor are
-reproduced here (``keyset_after``).
+times untimed, then ``--runs`` times; p50 and p95 are reported in milliseconds.
 """
 
 from __future__ import annotations
@@ -30,80 +31,57 @@ USERS = ("rep_east1", "manager_east", "director", "admin")
 DEEP = 0.9
 
 
-def keyset_after(qs: Any, updated_at: Any, pk: int, bound: bool = True) -> Any:
-    """Rows after (updated_at, pk) in (-updated_at, -id) order: what "next page" sends.
+def _list(key: str, user: Any, params: dict[str, str], sort: str | None = None, **cursors: str):
+    """What the list view runs for ``params`` (``huike.core.records_ui.listing``): the
+    queryset of ``listing.base_queryset`` (scope, scene, filters, ``q``), one keyset page of
+    ``listing.page`` and the ``listing.bounded_count`` shown above the table."""
+    from huike.core import listing
+    from huike.core.record_types import record_type
 
-    ``bound`` adds the redundant ``updated_at <= cursor``: without it the planner cannot
-    start the index scan at the cursor (the OR is only a filter) and reads every row before
-    it; with it the scan starts there (measured: bench/RESULTS.md)."""
-    from django.db.models import Q
-
-    after = Q(updated_at__lt=updated_at) | Q(updated_at=updated_at, id__lt=pk)
-    return qs.filter(Q(updated_at__lte=updated_at) & after if bound else after)
+    rt = record_type(key)
+    qs = listing.base_queryset(rt, user, params)
+    result = listing.page(rt, qs, sort, cursors.get("cursor"), before=cursors.get("before"))
+    listing.bounded_count(qs)
+    return result.rows
 
 
-def _cursor_at(qs: Any, fraction: float) -> tuple[Any, int] | None:
-    """The (updated_at, id) cursor at ``fraction`` of ``qs`` (found once, untimed, with OFFSET:
-    a real user gets there by following cursors)."""
+def _cursor_at(key: str, user: Any, params: dict[str, str], fraction: float) -> str | None:
+    """The list's cursor (``listing.encode_cursor``) at ``fraction`` of the rows, in the
+    default order (found once, untimed, with OFFSET: a user gets there by following cursors)."""
+    from huike.core import listing
+    from huike.core.record_types import record_type
+
+    rt = record_type(key)
+    qs = listing.base_queryset(rt, user, params)
     total = qs.count()
     if not total:
         return None
-    row = qs.order_by("-updated_at", "-id").values_list("updated_at", "id")[int(total * fraction)]
-    return row[0], row[1]
-
-
-def _filtered(user: Any, params: dict[str, str]) -> Any:
-    """The user's customers narrowed by list filters, as the list page applies them."""
-    from huike.core.filtering import apply_filters
-    from huike.core.record_types import record_type
-    from huike.core.scopes import visible
-    from huike.customers.models import Customer
-
-    return apply_filters(record_type("customers"), visible(user, Customer), params, user)
+    ordered = listing.ordered(qs, "updated_at", True).values_list("updated_at", "id")
+    value, pk = ordered[int(total * fraction)]
+    return listing.encode_cursor(value, pk)
 
 
 def list_cases(user: Any) -> list[tuple[str, Callable[[], list]]]:
-    from huike.core.scopes import visible
-    from huike.customers.models import Customer
+    cursor = _cursor_at("customers", user, {}, DEEP)
+    level_cursor = _cursor_at("customers", user, {"level": "a"}, DEEP)
+    contacts_cursor = _cursor_at("contacts", user, {}, DEEP)
 
-    base = visible(user, Customer)
-    cursor = _cursor_at(base, DEEP)
-    level_cursor = _cursor_at(_filtered(user, {"level": "a"}), DEEP)
-
-    def first() -> list:
-        return list(visible(user, Customer).order_by("-updated_at", "-id")[:PAGE])
-
-    def deep() -> list:
-        qs = visible(user, Customer).order_by("-updated_at", "-id")
-        return list(keyset_after(qs, *cursor)[:PAGE]) if cursor else []
-
-    def deep_unbounded() -> list:
-        qs = visible(user, Customer).order_by("-updated_at", "-id")
-        return list(keyset_after(qs, *cursor, bound=False)[:PAGE]) if cursor else []
-
-    def level_first() -> list:
-        qs = _filtered(user, {"level": "a"}).order_by("-updated_at", "-id")
-        return list(qs[:PAGE])
-
-    def level_deep() -> list:
-        qs = _filtered(user, {"level": "a"}).order_by("-updated_at", "-id")
-        return list(keyset_after(qs, *level_cursor)[:PAGE]) if level_cursor else []
-
-    def created_first() -> list:
-        return list(visible(user, Customer).order_by("-created_at", "-id")[:PAGE])
-
-    def next_contact_first() -> list:
-        qs = visible(user, Customer).filter(next_contact_at__isnull=False)
-        return list(qs.order_by("next_contact_at", "id")[:PAGE])
+    def case(params: dict[str, str], sort: str | None = None, key: str = "customers", **c):
+        return lambda: _list(key, user, params, sort, **c)
 
     return [
-        ("list first page", first),
-        ("list deep page (90 %)", deep),
-        ("list deep page, OR-only cursor", deep_unbounded),
-        ("filter level=a, first page", level_first),
-        ("filter level=a, deep page", level_deep),
-        ("sort -created_at, first page", created_first),
-        ("sort next_contact_at, first page", next_contact_first),
+        ("list first page", case({})),
+        ("list deep page (90 %)", case({}, cursor=cursor)),
+        ("list previous page (from 90 %)", case({}, before=cursor)),
+        ("filter level=a, first page", case({"level": "a"})),
+        ("filter level=a, deep page", case({"level": "a"}, cursor=level_cursor)),
+        ("scene mine, first page", case({"scene": "mine"})),
+        ("sort -created_at, first page", case({}, "-created_at")),
+        ("sort next_contact_at, first page", case({}, "next_contact_at")),
+        ("sort -next_contact_at, first page", case({}, "-next_contact_at")),
+        ("sort name, first page", case({}, "name")),
+        ("contacts list first page", case({}, key="contacts")),
+        ("contacts list deep page (90 %)", case({}, key="contacts", cursor=contacts_cursor)),
     ]
 
 
@@ -124,19 +102,9 @@ def search_queries() -> dict[str, str]:
         "pinyin abbreviation": abbreviation,
         "phone last 4 digits": phone[-4:],
         "contact name": person or "张伟",
+        # A frequent name: thousands of matches, the opposite case for the planner.
+        "common contact name": "张伟",
     }
-
-
-def search_qs(user: Any, query: str, key: str = "customers") -> Any:
-    """The list's ``?q=``: the user's records narrowed by ``huike.core.search.narrow`` (search
-    key, phone-ending ranges, the user's field policy), newest first."""
-    from huike.core.record_types import record_type
-    from huike.core.scopes import visible
-    from huike.core.search import narrow
-
-    rt = record_type(key)
-    qs = narrow(rt, visible(user, rt.model), query, user=user)
-    return qs.order_by("-updated_at", "-id")
 
 
 def global_search(user: Any, query: str) -> list:
@@ -148,14 +116,18 @@ def global_search(user: Any, query: str) -> list:
 
 def search_cases(user: Any, queries: dict[str, str]) -> list[tuple[str, Callable[[], list]]]:
     cases = []
-    customer_queries = {k: v for k, v in queries.items() if k != "contact name"}
+    customer_queries = {k: v for k, v in queries.items() if "contact name" not in k}
     for label, query in customer_queries.items():
-        cases.append((f"list q {label} {query!r}", lambda q=query: list(search_qs(user, q)[:PAGE])))
-    name = queries["contact name"]
-    cases.append(
-        (f"list q contacts {name!r}", lambda: list(search_qs(user, name, "contacts")[:PAGE]))
-    )
+        cases.append(
+            (f"list q {label} {query!r}", lambda q=query: _list("customers", user, {"q": q}))
+        )
+    for name in (queries["contact name"], queries["common contact name"]):
+        cases.append(
+            (f"list q contacts {name!r}", lambda q=name: _list("contacts", user, {"q": q}))
+        )
     for label, query in queries.items():
+        if label == "common contact name":
+            continue
         cases.append((f"global search {label} {query!r}", lambda q=query: global_search(user, q)))
     return cases
 
@@ -183,6 +155,29 @@ def explain(qs: Any) -> str:
     return qs.explain()
 
 
+def explain_list(key: str, user: Any, params: dict[str, str], **cursors: str) -> str:
+    """The plan of the row query the list runs (captured from ``listing.page``)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from huike.core import listing
+    from huike.core.record_types import record_type
+
+    rt = record_type(key)
+    qs = listing.base_queryset(rt, user, params)
+    with CaptureQueriesContext(connection) as queries:
+        listing.page(rt, qs, None, cursors.get("cursor"), before=cursors.get("before"))
+    sql = queries.captured_queries[-1]["sql"]
+    prefix = (
+        "EXPLAIN (ANALYZE, BUFFERS) "
+        if connection.vendor == "postgresql"
+        else "EXPLAIN QUERY PLAN "
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(prefix + sql)
+        return "\n".join(" | ".join(str(v) for v in row) for row in cursor.fetchall())
+
+
 def run(users: Sequence[str], runs: int, warmup: int, show_explain: bool) -> list[tuple]:
     from django.db import connection
 
@@ -205,20 +200,20 @@ def run(users: Sequence[str], runs: int, warmup: int, show_explain: bool) -> lis
             print(f"| {username} | {count:,} | {label} | {p50:.1f} | {p95:.1f} | {rows} |")
     if show_explain:
         manager = User.objects.get(username="manager_east")
-        base = visible(manager, Customer).order_by("-updated_at", "-id")
-        cursor = _cursor_at(base, DEEP)
-        if cursor:
-            print("\nEXPLAIN manager_east, deep page:\n")
-            print(explain(keyset_after(base, *cursor)[:PAGE]))
-            print("\nEXPLAIN manager_east, deep page, OR-only cursor:\n")
-            print(explain(keyset_after(base, *cursor, bound=False)[:PAGE]))
-        print(f"\nEXPLAIN manager_east, search {queries['pinyin abbreviation']!r}:\n")
-        print(explain(search_qs(manager, queries["pinyin abbreviation"])[:PAGE]))
-        print(f"\nEXPLAIN director, search name {queries['name substring']!r}:\n")
         director = User.objects.get(username="director")
-        print(explain(search_qs(director, queries["name substring"])[:PAGE]))
-        print(f"\nEXPLAIN manager_east, search phone {queries['phone last 4 digits']!r}:\n")
-        print(explain(search_qs(manager, queries["phone last 4 digits"])[:PAGE]))
+        cursor = _cursor_at("customers", manager, {}, DEEP)
+        if cursor:
+            print("\nEXPLAIN manager_east, list deep page:\n")
+            print(explain_list("customers", manager, {}, cursor=cursor))
+        print(f"\nEXPLAIN manager_east, list q {queries['pinyin abbreviation']!r}:\n")
+        print(explain_list("customers", manager, {"q": queries["pinyin abbreviation"]}))
+        print(f"\nEXPLAIN director, list q name {queries['name substring']!r}:\n")
+        print(explain_list("customers", director, {"q": queries["name substring"]}))
+        print(f"\nEXPLAIN manager_east, list q phone {queries['phone last 4 digits']!r}:\n")
+        print(explain_list("customers", manager, {"q": queries["phone last 4 digits"]}))
+        for name in (queries["contact name"], queries["common contact name"]):
+            print(f"\nEXPLAIN director, contacts list q {name!r}:\n")
+            print(explain_list("contacts", director, {"q": name}))
         for label in ("name substring", "pinyin full"):
             query = queries[label]
             print(f"\nEXPLAIN director, global search (customers) {label} {query!r}:\n")

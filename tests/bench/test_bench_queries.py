@@ -1,4 +1,4 @@
-"""The benchmark cases run the real list filter and search code (not copies of it)."""
+"""The benchmark cases run the real list and search code (not copies of it)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 
 from bench import bench_queries
 from bench.generate import generate
+from huike.core import listing
 from huike.core import search as search_module
 from huike.org.models import User
 
@@ -29,9 +30,21 @@ def test_search_cases_go_through_the_search_module(generated, monkeypatch):
 
     monkeypatch.setattr(search_module, "narrow", narrow)
     monkeypatch.setattr(search_module, "search", search)
+    for name in ("base_queryset", "page", "bounded_count"):
+        real = getattr(listing, name)
+
+        def spy(*args, _real=real, _name=name, **kwargs):
+            calls.append(_name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(listing, name, spy)
     results = bench_queries.run(["admin"], runs=1, warmup=0, show_explain=False)
     by_case = {label: rows for _user, _count, label, _p50, _p95, rows in results}
-    assert {"narrow", "search"} <= set(calls)
+    # The list cases run the list's own code (scope, filters, q, sort, cursor, count).
+    assert {"narrow", "search", "base_queryset", "page", "bounded_count"} <= set(calls)
+    assert by_case["list first page"] == bench_queries.PAGE
+    assert by_case["list deep page (90 %)"] > 0
+    assert by_case["list q contacts '张伟'"] >= 0
     assert by_case["global search pinyin full 'huike'"] > 0
     assert by_case["list q pinyin full 'huike'"] > 0
     admin = User.objects.get(username="admin")

@@ -9,7 +9,8 @@ from django.db import connection
 
 from bench import bench_queries
 from bench.generate import OWNERS, company_name, generate
-from huike.core import dictionaries
+from huike.core import dictionaries, listing
+from huike.core.record_types import record_type
 from huike.core.scopes import visible
 from huike.core.text import (
     normalise_company_name,
@@ -113,14 +114,14 @@ def test_benchmark_queries_run_and_respect_scopes(generated):
     assert by_case[("admin", "list first page")] == bench_queries.PAGE
     assert by_case[("rep_east1", "list deep page (90 %)")] > 0
     rep = User.objects.get(username="rep_east1")
-    page = bench_queries.search_qs(rep, "huike")[:50]
-    assert all(c.owner_id == rep.pk for c in page)
+    page = bench_queries._list("customers", rep, {"q": "huike"})
+    assert page and all(c.owner_id == rep.pk for c in page)
 
 
 def test_phone_suffix_search_finds_the_customer(generated):
     admin = User.objects.get(username="admin")
     target = _customers(generated).exclude(mobile_key="").order_by("id").first()
-    found = bench_queries.search_qs(admin, target.mobile[-4:])
+    found = listing.base_queryset(record_type("customers"), admin, {"q": target.mobile[-4:]})
     assert target in found
     assert all(
         c.mobile_key.endswith(target.mobile[-4:])
@@ -140,11 +141,12 @@ def test_fewer_contacts_than_customers(db):
     assert all(c.primary_contact.customer_id == c.pk for c in with_primary)
 
 
-def test_bounded_keyset_cursor_gives_the_same_page(generated):
+def test_deep_page_case_starts_after_its_cursor(generated):
+    """The "deep page" case is the list's own next page after the row at 90 %."""
     manager = User.objects.get(username="manager_east")
-    qs = visible(manager, Customer).order_by("-updated_at", "-id")
-    rows = list(qs.values_list("updated_at", "id"))
-    cursor = rows[len(rows) // 2]
-    bounded = list(bench_queries.keyset_after(qs, *cursor)[:20])
-    unbounded = list(bench_queries.keyset_after(qs, *cursor, bound=False)[:20])
-    assert bounded == unbounded == list(qs[len(rows) // 2 + 1 : len(rows) // 2 + 21])
+    rt = record_type("customers")
+    ordered = list(listing.ordered(listing.base_queryset(rt, manager, {}), "updated_at", True))
+    at = int(len(ordered) * 0.5)
+    cursor = bench_queries._cursor_at("customers", manager, {}, 0.5)
+    rows = bench_queries._list("customers", manager, {}, cursor=cursor)
+    assert rows == ordered[at + 1 : at + 21]
