@@ -229,7 +229,8 @@ def test_rep_creates_filters_saves_a_scene_exports_and_imports(page, demo, is_ph
     assert NEW_CUSTOMER in rows[1]
 
     # The import: the template first.
-    page.goto(f"{base}/customers/import/")
+    page.locator("#list-import").click()
+    page.wait_for_url(re.compile(r"/customers/import/$"))
     fits(page)
     with page.expect_download() as template_info:
         page.locator('a[href$="/customers/import/template/"]').click()
