@@ -51,7 +51,10 @@ class TransferForm(StyledForm):
         label=_("Move the customers' contacts to the new owner too"), required=False
     )
     keep_old_owner = forms.ChoiceField(
-        label=_("Keep the previous owner in the team"), choices=KEEP_CHOICES, required=False
+        label=_("Keep the previous owner in the team"),
+        choices=KEEP_CHOICES,
+        required=False,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
 
 

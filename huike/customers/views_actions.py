@@ -188,17 +188,20 @@ def _counts(customer: Customer) -> list[tuple[Any, int]]:
     return counts
 
 
-PREVIEW_FIELDS = ("number", "owner", "status", "level", "mobile", "office_phone", "city")
-PREVIEW_FIELDS += ("created_at", "last_follow_up_at")
+PREVIEW_FIELDS = (
+    *("number", "owner", "status", "level", "mobile", "office_phone", "city"),
+    *("created_at", "last_follow_up_at"),
+)
 
 
 def _preview(user: Any, customer: Customer) -> dict[str, Any]:
     pol = policy(user, Customer)
+    rt = record_type("customers")
     rows = []
     for name in PREVIEW_FIELDS:
         value = display(customer, name, pol)
         if value is not None:
-            rows.append((Customer._meta.get_field(name).verbose_name, value))
+            rows.append((rt.model_field(name).verbose_name, value))
     return {"customer": customer, "rows": rows, "counts": _counts(customer)}
 
 

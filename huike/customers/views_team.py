@@ -41,7 +41,7 @@ def team_fragment(
     request: HttpRequest, customer: Customer, form: MemberForm | None = None, error: str = ""
 ) -> HttpResponse:
     today = timezone.localdate()
-    members = list(
+    members: list[Any] = list(
         CustomerMember.objects.filter(customer=customer)
         .select_related("user", "user__department")
         .order_by("user__name", "user_id")
@@ -81,8 +81,9 @@ def _answer(
     a plain form post goes back to the customer page with the message."""
     if request.headers.get("HX-Request"):
         return team_fragment(request, customer, form, error)
-    if error or (form is not None and form.errors):
-        messages.error(request, error or " ".join(m for ms in form.errors.values() for m in ms))
+    error = error or (_first_error(form) if form is not None else "")
+    if error:
+        messages.error(request, error)
     return redirect(reverse("customers:detail", args=[customer.pk]) + "#team")
 
 

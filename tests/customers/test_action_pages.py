@@ -392,3 +392,14 @@ def test_operation_log_tab_shows_the_actions(demo, login, mine, english):
     html = login("rep_east1").get(f"/customers/{mine.pk}/tabs/log/").content.decode()
     assert "Locked: never recycled to the pool." in html
     assert f"{demo['rep_east2'].name} added to the team (Read only)." in html
+
+
+def test_editable_covers_every_scope_kind(demo, mine):
+    """Scope "all" is an empty Q(), which an OR with the team rule would swallow."""
+    assert actions.can_edit(demo["admin"], mine)
+    assert actions.editable(demo["admin"]).filter(pk=mine.pk).exists()
+    assert actions.can_edit(demo["manager_east"], mine)
+    assert not actions.can_edit(demo["rep_east2"], mine)
+    assert not actions.editable(demo["service1"]).exists()
+    actions.add_member(demo["rep_east1"], mine, demo["rep_east2"], "read_write")
+    assert actions.editable(demo["rep_east2"]).filter(pk=mine.pk).exists()
