@@ -1,10 +1,19 @@
 """Generic spreadsheet import of every registered record type (PLT-08, CUS-10).
 
 Each row becomes the same ``{field: value}`` dict the pages send to the type's ``create`` /
-``update`` services, so an import obeys exactly the rules a form does. The dry run runs every
-row's write inside a savepoint that is rolled back: the real validation (duplicates
-included) reports every bad row before anything is written. The real run writes in batches,
-one transaction per batch (ARCHITECTURE rule 7), and remembers what undo needs.
+``update`` services, so an import obeys exactly the rules a form does. Rows go in batches of
+``BATCH_SIZE``, one transaction each (ARCHITECTURE rule 7):
+
+* a type with a ``bulk_import`` hook (customers) checks and creates a whole batch at a few
+  queries per batch (NFR-01: 100,000 rows in under a minute); a batch that loses a race on a
+  unique constraint is rolled back and done again row by row, so every bad row is reported
+  and no batch is half written;
+* other types go row by row through ``create``, each row under a savepoint.
+
+The dry run is a background job like the real run: it goes through the same batches with the
+same code and writes nothing (each batch's transaction is rolled back), remembering across
+batches what the earlier ones would have created, so it reports exactly the rows the real
+run would refuse. The real run remembers what undo needs.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +40,7 @@ from .record_types import RecordType, record_type, record_type_for
 from .tabular import read_table, suggest_mapping, write_xlsx
 from .text import normalise_company_name
 
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 #: Problems kept on the job for the report page; the error file holds them all.
 MAX_STORED_ERRORS = 1000
 #: Fields the import never sets: derived by the services or decided by the job.
@@ -39,7 +48,43 @@ _NOT_IMPORTED = {"owner", "number", "created_by", "updated_by", "created_at", "u
 
 
 class _Rollback(Exception):
-    """Raised inside a dry-run savepoint so the row's writes are undone."""
+    """Raised inside a dry-run savepoint so the row's (or batch's) writes are undone."""
+
+    def __init__(self, outcomes: list[Outcome] | None = None):
+        super().__init__()
+        self.outcomes = outcomes or []
+
+
+@dataclass
+class Outcome:
+    """What became of one row. A ``bulk_import`` hook answers ``created``, ``skipped``,
+    ``error`` (``problems``: (field, message) pairs) or ``update`` (``record``: the existing
+    record the row duplicates, which the import then changes through ``update``)."""
+
+    kind: str  # created / updated / skipped / error / update
+    record: Any = None
+    before: dict[str, Any] | None = None
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class BulkBatch:
+    """One batch for a record type's ``bulk_import`` hook."""
+
+    actor: Any
+    #: The rows' data dicts, as ``create`` would get them (custom fields under custom_data).
+    rows: list[dict[str, Any]]
+    #: Owner of the created records, unless ``destination`` names a place for them.
+    owner: Any
+    destination: int | None
+    on_duplicate: str
+    #: Dry run: check every rule, write nothing (the caller rolls the batch back anyway).
+    check_only: bool
+    #: Kept by the hook between the batches of one dry run: what the earlier, unwritten
+    #: batches would have created (names, counts), so duplicates within the file and limits
+    #: spanning batches are reported as the real run will. Empty for every real batch: the
+    #: earlier batches are then in the database.
+    memory: dict[str, Any]
 
 
 # -- columns ---------------------------------------------------------------------------------
@@ -73,10 +118,29 @@ def required_fields(rt: RecordType) -> set[str]:
 # -- jobs ------------------------------------------------------------------------------------
 
 
-def create_job(user: Any, rt: RecordType, upload: Any, *, on_duplicate: str, owner: Any = None):
-    """Store the upload and a suggested column mapping; nothing is imported yet."""
+def destinations(rt: RecordType, user: Any) -> list[tuple[int, str]]:
+    """The places ``user`` may import new records of ``rt`` into instead of an owner."""
+    return list(rt.import_destinations(user)) if rt.import_destinations else []
+
+
+def create_job(
+    user: Any,
+    rt: RecordType,
+    upload: Any,
+    *,
+    on_duplicate: str,
+    owner: Any = None,
+    destination: int | None = None,
+):
+    """Store the upload and a suggested column mapping; nothing is imported yet. The new
+    records go to ``owner`` (default: the user), or into ``destination`` (a place from
+    ``destinations()``, e.g. a public pool)."""
     check_perm(user, rt.perm("import"))
     owner = owner or user
+    if destination is not None:
+        if destination not in {pk for pk, _label in destinations(rt, user)}:
+            raise PermissionDenied
+        owner = user
     if owner.pk != user.pk:
         check_perm(user, rt.perm("transfer"))
         if not owner.is_active:
@@ -96,6 +160,7 @@ def create_job(user: Any, rt: RecordType, upload: Any, *, on_duplicate: str, own
         mapping=mapping,
         on_duplicate=on_duplicate,
         owner=owner,
+        destination=destination,
     )
     job.file.save(name, ContentFile(upload.read()), save=False)
     job.save()
@@ -144,6 +209,38 @@ class _Context:
     rt: RecordType
     job: ImportJob
     lookups: dict[tuple[str, str], Any] = field(default_factory=dict)
+    #: ``BulkBatch.memory`` of a dry run.
+    memory: dict[str, Any] = field(default_factory=dict)
+
+    def batch(self, rows: list[dict[str, Any]], check_only: bool) -> BulkBatch:
+        return BulkBatch(
+            actor=self.user,
+            rows=rows,
+            owner=self.job.owner or self.user,
+            destination=self.job.destination,
+            on_duplicate=self.job.on_duplicate,
+            check_only=check_only,
+            memory=self.memory if check_only else {},
+        )
+
+    def header_for(self, column: str) -> str:
+        """The file's column behind a field name a service blamed (custom fields are
+        "custom_data.<code>" in services, "cf_<code>" in the mapping)."""
+        if column.startswith("custom_data."):
+            column = "cf_" + column.removeprefix("custom_data.")
+        return next((h for h, t in self.job.mapping.items() if t and t == column), column)
+
+    def custom_field(self, code: str) -> Any:
+        key = ("@cf", code)
+        if key not in self.lookups:
+            self.lookups[key] = custom_fields.field_by_code(self.rt.module, code)
+        return self.lookups[key]
+
+    def required(self) -> set[str]:
+        key = ("@required", "")
+        if key not in self.lookups:
+            self.lookups[key] = required_fields(self.rt)
+        return self.lookups[key]
 
     def users(self, text: str) -> Any:
         key = ("@user", text)
@@ -200,7 +297,7 @@ def row_data(ctx: _Context, values: dict[str, str]) -> tuple[dict[str, Any], lis
             continue
         text = (values.get(header) or "").strip()
         if target.startswith("cf_"):
-            cf = custom_fields.field_by_code(ctx.rt.module, target[3:])
+            cf = ctx.custom_field(target[3:])
             if cf is None:
                 continue
             try:
@@ -292,43 +389,142 @@ def _json(value: Any) -> Any:
     return str(value)
 
 
-@dataclass
-class _Outcome:
-    kind: str  # created / updated / skipped / error
-    record: Any = None
-    before: dict[str, Any] | None = None
-    problems: list[tuple[str, str]] = field(default_factory=list)
+def _required_problem(ctx: _Context, data: dict[str, Any]) -> list[tuple[str, str]]:
+    missing = [n for n in ctx.required() if data.get(n) in (None, "")]
+    if not missing:
+        return []
+    labels = ", ".join(str(ctx.rt.model_field(n).verbose_name) for n in missing)
+    return [("", _("Required: %(fields)s.") % {"fields": labels})]
 
 
-def process_row(ctx: _Context, values: dict[str, str]) -> _Outcome:
+def _update(ctx: _Context, existing: Any, data: dict[str, Any]) -> Outcome:
+    """Change ``existing`` through the type's ``update`` service (duplicate policy "update")."""
+    if existing.pk is None:
+        # Dry run: the row duplicates an earlier row of the file, which is not written; the
+        # update's checks are those the earlier row already passed.
+        return Outcome("updated")
+    update_data = {k: v for k, v in data.items() if k not in ctx.rt.create_only_fields}
+    try:
+        with transaction.atomic():
+            before = _snapshot(ctx.rt, existing, update_data)
+            record = ctx.rt.update(ctx.user, existing, update_data)
+    except (DomainError, ValidationError, PermissionDenied) as exc:
+        return Outcome("error", problems=[_reason(exc)])
+    return Outcome("updated", record=record, before=before)
+
+
+def process_row(ctx: _Context, values: dict[str, str]) -> Outcome:
     """Write one row through the type's services (the caller owns the transaction)."""
     data, problems = row_data(ctx, values)
     if problems:
-        return _Outcome("error", problems=problems)
-    missing = [n for n in required_fields(ctx.rt) if data.get(n) in (None, "")]
-    if missing:
-        labels = ", ".join(str(ctx.rt.model_field(n).verbose_name) for n in missing)
-        return _Outcome("error", problems=[("", _("Required: %(fields)s.") % {"fields": labels})])
+        return Outcome("error", problems=problems)
+    problems = _required_problem(ctx, data)
+    if problems:
+        return Outcome("error", problems=problems)
     try:
         existing = find_existing(ctx, data)
         if existing is not None and ctx.job.on_duplicate == ImportJob.OnDuplicate.SKIP:
-            return _Outcome("skipped", record=existing)
+            return Outcome("skipped", record=existing)
         if existing is not None and ctx.job.on_duplicate == ImportJob.OnDuplicate.UPDATE:
-            update_data = {k: v for k, v in data.items() if k not in ctx.rt.create_only_fields}
-            before = _snapshot(ctx.rt, existing, update_data)
-            record = ctx.rt.update(ctx.user, existing, update_data)
-            return _Outcome("updated", record=record, before=before)
+            return _headed(ctx, _update(ctx, existing, data))
         record = ctx.rt.create(ctx.user, data)
         owner = ctx.job.owner
         if owner is not None and owner.pk != ctx.user.pk and record.owner_id != owner.pk:
             from .record_actions import transfer
 
             (ctx.rt.transfer or transfer)(ctx.user, [record], owner)
-        return _Outcome("created", record=record)
+        return Outcome("created", record=record)
     except (DomainError, ValidationError, PermissionDenied) as exc:
-        column, message = _reason(exc)
-        header = next((h for h, t in ctx.job.mapping.items() if t and t == column), column)
-        return _Outcome("error", problems=[(header, message)])
+        return _headed(ctx, Outcome("error", problems=[_reason(exc)]))
+
+
+def _headed(ctx: _Context, outcome: Outcome) -> Outcome:
+    """The outcome with its problems blamed on the file's columns, not on field names."""
+    outcome.problems = [(ctx.header_for(c) if c else "", m) for c, m in outcome.problems]
+    return outcome
+
+
+# -- batches ---------------------------------------------------------------------------------
+
+
+def _row_by_row(ctx: _Context, rows: list[Any], check_only: bool) -> list[Outcome]:
+    outcomes = []
+    for row in rows:
+        outcome = Outcome("error")
+        try:
+            with transaction.atomic():
+                outcome = process_row(ctx, row.values)
+                if check_only or outcome.kind == "error":
+                    raise _Rollback
+        except _Rollback:
+            pass
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _bulk(ctx: _Context, rows: list[Any], check_only: bool) -> list[Outcome]:
+    """The batch through the type's ``bulk_import`` hook, then the "update" rows through
+    ``update``: all in one savepoint, rolled back for a dry run. A unique constraint that a
+    parallel writer won (IntegrityError) rolls the batch back and it is done again row by
+    row, each row under its own savepoint, so each row gets its own verdict."""
+    outcomes: list[Outcome | None] = [None] * len(rows)
+    datas: list[dict[str, Any]] = []
+    places: list[int] = []
+    for index, row in enumerate(rows):
+        data, problems = row_data(ctx, row.values)
+        problems = problems or _required_problem(ctx, data)
+        if problems:
+            outcomes[index] = Outcome("error", problems=problems)
+        else:
+            datas.append(data)
+            places.append(index)
+    if datas:
+        try:
+            done = _bulk_write(ctx, datas, check_only)
+        except IntegrityError:
+            done = []
+            for data in datas:
+                try:
+                    done.extend(_bulk_write(ctx, [data], check_only))
+                except IntegrityError:
+                    done.append(
+                        Outcome(
+                            "error",
+                            problems=[
+                                (
+                                    "",
+                                    _(
+                                        "Someone saved a record with the same details a "
+                                        "moment ago; check the row and import it again."
+                                    ),
+                                )
+                            ],
+                        )
+                    )
+        for index, outcome in zip(places, done, strict=True):
+            outcomes[index] = _headed(ctx, outcome)
+    return [o or Outcome("error") for o in outcomes]
+
+
+def _bulk_write(ctx: _Context, datas: list[dict[str, Any]], check_only: bool) -> list[Outcome]:
+    assert ctx.rt.bulk_import is not None
+    try:
+        with transaction.atomic():
+            outcomes = list(ctx.rt.bulk_import(ctx.batch(datas, check_only)))
+            for i, outcome in enumerate(outcomes):
+                if outcome.kind == "update":
+                    outcomes[i] = _update(ctx, outcome.record, datas[i])
+            if check_only:
+                raise _Rollback(outcomes)
+    except _Rollback as rolled_back:
+        outcomes = rolled_back.outcomes
+    return outcomes
+
+
+def _outcomes(ctx: _Context, rows: list[Any], check_only: bool) -> list[Outcome]:
+    if ctx.rt.bulk_import is not None:
+        return _bulk(ctx, rows, check_only)
+    return _row_by_row(ctx, rows, check_only)
 
 
 def _rows(job: ImportJob) -> Iterator[Any]:
@@ -336,34 +532,98 @@ def _rows(job: ImportJob) -> Iterator[Any]:
         yield from table
 
 
+def _batches(job: ImportJob) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for row in _rows(job):
+        batch.append(row)
+        if len(batch) >= BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def _problem(row: Any, column: str, message: str) -> dict[str, Any]:
     return {"row": row.number, "column": column, "message": str(message)}
 
 
-def dry_run(user: Any, job: ImportJob) -> ImportJob:
-    """Check every row with the real services, writing nothing; list every problem."""
-    _check_owner_of(user, job)
-    ctx = _Context(user, record_type(job.type_key), job)
-    errors: list[dict[str, Any]] = []
-    total = error_rows = 0
-    for row in _rows(job):
-        total += 1
-        outcome = _Outcome("error")
-        try:
-            with transaction.atomic():
-                outcome = process_row(ctx, row.values)
-                raise _Rollback
-        except _Rollback:
-            pass
+def _reset_counts(job: ImportJob) -> None:
+    job.processed_rows = job.created_count = job.updated_count = job.skipped_count = 0
+    job.error_count, job.errors, job.created_ids, job.updated_before = 0, [], [], {}
+    job.message = ""
+
+
+def _tally(job: ImportJob, rows: list[Any], outcomes: list[Outcome], bad_rows: list | None) -> None:
+    """Count a batch's outcomes on the job; remember what undo and the error file need."""
+    for row, outcome in zip(rows, outcomes, strict=True):
         if outcome.kind == "error":
-            error_rows += 1
+            job.error_count += 1
+            if bad_rows is not None:
+                bad_rows.append(
+                    (row, "; ".join(f"{c}: {m}" if c else m for c, m in outcome.problems))
+                )
             for column, message in outcome.problems:
-                if len(errors) < MAX_STORED_ERRORS:
-                    errors.append(_problem(row, column, message))
-    job.total_rows, job.error_count, job.errors = total, error_rows, errors
-    job.status = ImportJob.Status.CHECKED
-    job.save(update_fields=["total_rows", "error_count", "errors", "status"])
+                if len(job.errors) < MAX_STORED_ERRORS:
+                    job.errors.append(_problem(row, column, message))
+        elif outcome.kind == "created":
+            job.created_count += 1
+            if outcome.record is not None:
+                job.created_ids.append(outcome.record.pk)
+        elif outcome.kind == "updated":
+            job.updated_count += 1
+            if outcome.record is not None:
+                job.updated_before.setdefault(str(outcome.record.pk), outcome.before)
+        else:
+            job.skipped_count += 1
+        job.processed_rows += 1
+
+
+# -- dry run ---------------------------------------------------------------------------------
+
+
+def dry_run(user: Any, job: ImportJob) -> ImportJob:
+    """Queue the dry run (``tasks_imports.check_import``); the job page follows it."""
+    _check_owner_of(user, job)
+    if job.status not in (ImportJob.Status.UPLOADED, ImportJob.Status.CHECKED):
+        raise DomainError(_("This import has already run."), code="ran")
+    job.status = ImportJob.Status.CHECKING
+    _reset_counts(job)
+    job.total_rows = 0
+    job.save()
+    from .tasks_imports import check_import
+
+    check_import(job.pk)
+    job.refresh_from_db()
     return job
+
+
+def check(job: ImportJob) -> ImportJob:
+    """The dry run (in the worker): every row through the real run's code, batch by batch,
+    each batch rolled back; lists every problem and what would be created, updated and
+    skipped. A file that cannot be read sends the job back to the mapping with the reason."""
+    ctx = _Context(job.user, record_type(job.type_key), job)
+    try:
+        job.total_rows = sum(1 for _row in _rows(job))
+        job.save(update_fields=["total_rows"])
+        for rows in _batches(job):
+            _tally(job, rows, _outcomes(ctx, rows, check_only=True), None)
+            job.save()
+    except DomainError as exc:  # the file itself (TableError): fix it and upload again
+        _reset_counts(job)
+        job.status, job.message = ImportJob.Status.UPLOADED, exc.message
+        job.save()
+        return job
+    except Exception as exc:
+        job.status, job.message = ImportJob.Status.FAILED, str(exc)[:2000]
+        job.save()
+        raise
+    job.total_rows = job.processed_rows
+    job.status = ImportJob.Status.CHECKED
+    job.save()
+    return job
+
+
+# -- the real run ----------------------------------------------------------------------------
 
 
 def queue(user: Any, job: ImportJob) -> ImportJob:
@@ -383,22 +643,16 @@ def queue(user: Any, job: ImportJob) -> ImportJob:
 def run(job: ImportJob) -> ImportJob:
     """The real import: batches of ``BATCH_SIZE`` rows, one transaction each; a row the
     services refuse goes to the error file, the others are kept. Progress saved per batch."""
-    user = job.user
-    ctx = _Context(user, record_type(job.type_key), job)
+    ctx = _Context(job.user, record_type(job.type_key), job)
     job.status, job.started_at = ImportJob.Status.RUNNING, timezone.now()
-    job.processed_rows = job.created_count = job.updated_count = job.skipped_count = 0
-    job.error_count, job.errors, job.created_ids, job.updated_before = 0, [], [], {}
+    _reset_counts(job)
     job.save()
     bad_rows: list[tuple[Any, str]] = []
-    batch: list[Any] = []
     try:
-        for row in _rows(job):
-            batch.append(row)
-            if len(batch) >= BATCH_SIZE:
-                _run_batch(ctx, batch, bad_rows)
-                batch = []
-        if batch:
-            _run_batch(ctx, batch, bad_rows)
+        for rows in _batches(job):
+            with transaction.atomic():
+                _tally(job, rows, _outcomes(ctx, rows, check_only=False), bad_rows)
+                job.save()
     except Exception as exc:  # the job must end "failed", not stay "running"
         job.status, job.message = ImportJob.Status.FAILED, str(exc)[:2000]
         job.finished_at = timezone.now()
@@ -410,37 +664,6 @@ def run(job: ImportJob) -> ImportJob:
     job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
     job.save()
     return job
-
-
-def _run_batch(ctx: _Context, batch: list[Any], bad_rows: list[tuple[Any, str]]) -> None:
-    job = ctx.job
-    with transaction.atomic():
-        for row in batch:
-            try:
-                with transaction.atomic():
-                    outcome = process_row(ctx, row.values)
-                    if outcome.kind == "error":
-                        raise _Rollback
-            except _Rollback:
-                pass
-            if outcome.kind == "error":
-                job.error_count += 1
-                bad_rows.append(
-                    (row, "; ".join(f"{c}: {m}" if c else m for c, m in outcome.problems))
-                )
-                for column, message in outcome.problems:
-                    if len(job.errors) < MAX_STORED_ERRORS:
-                        job.errors.append(_problem(row, column, message))
-            elif outcome.kind == "created":
-                job.created_count += 1
-                job.created_ids.append(outcome.record.pk)
-            elif outcome.kind == "updated":
-                job.updated_count += 1
-                job.updated_before.setdefault(str(outcome.record.pk), outcome.before)
-            else:
-                job.skipped_count += 1
-            job.processed_rows += 1
-        job.save()
 
 
 def _write_error_file(job: ImportJob, bad_rows: list[tuple[Any, str]]) -> None:

@@ -82,6 +82,8 @@ def _import_upload_path(instance: ImportJob, filename: str) -> str:
 class ImportJob(models.Model):
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("Uploaded")
+        #: The dry run is queued or running in the worker.
+        CHECKING = "checking", _("Checking")
         CHECKED = "checked", _("Checked")
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
@@ -115,6 +117,9 @@ class ImportJob(models.Model):
         related_name="+",
         verbose_name=_("owner"),
     )
+    #: Where the created records go instead of to ``owner``, when the record type offers
+    #: such places (``RecordType.import_destinations``; customers: a public pool's id).
+    destination = models.PositiveBigIntegerField(_("destination"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED
     )

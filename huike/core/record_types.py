@@ -109,6 +109,17 @@ class RecordType:
     select_related: tuple[str, ...] = ("owner",)
     #: Import: fields matching an existing record (duplicate policy), and required columns.
     import_match_fields: tuple[str, ...] = ()
+    #: Bulk import (NFR-01): ``(batch: huike.core.imports.BulkBatch) -> [imports.Outcome]``,
+    #: one outcome per row, checking (``batch.check_only``) or creating a whole batch with
+    #: the rules of ``create`` at a few queries per batch instead of several per row. None:
+    #: the import goes row by row through ``create``. Updates always go through ``update``.
+    bulk_import: Callable[..., list[Any]] | None = None
+    #: Places an import may put new records in instead of giving them an owner (customers:
+    #: the public pools): ``(user) -> [(id, label)]`` of those ``user`` may use, shown under
+    #: ``import_destination_label``; ``bulk_import`` receives the chosen id. Needs
+    #: ``bulk_import``.
+    import_destinations: Callable[[Any], list[tuple[int, str]]] | None = None
+    import_destination_label: Any = None
     icon: str = "ti-file"
     order: int = 100
     tabs: list[Tab] = field(default_factory=list)
@@ -197,6 +208,11 @@ _types: dict[str, RecordType] = {}
 def _check(rt: RecordType) -> None:
     if not (isinstance(rt.model, type) and issubclass(rt.model, Record)):
         raise ImproperlyConfigured(f"Record type {rt.key!r}: {rt.model} is not a Record.")
+    if rt.import_destinations is not None and rt.bulk_import is None:
+        raise ImproperlyConfigured(
+            f"Record type {rt.key!r} declares import_destinations without bulk_import, "
+            "which is what puts imported records there."
+        )
     from .registry import registry
 
     if rt.key not in registry.modules:

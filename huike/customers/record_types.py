@@ -14,7 +14,7 @@ from huike.core import scopes
 from huike.core.errors import DomainError
 from huike.core.record_types import RecordAction, RecordType, record_type, register_record_type
 
-from . import actions, services
+from . import actions, bulk, services
 from .models import Contact, Customer
 from .tabs import contacts_tab, org_chart_tab, team_tab
 
@@ -170,6 +170,13 @@ def customer_actions() -> list[RecordAction]:
     ]
 
 
+def _import_pools(user: Any) -> list[tuple[int, str]]:
+    """POOL-09: the public pools a customer import may fill instead of giving an owner."""
+    from huike.pools.services import pools_to_import_into
+
+    return [(pool.pk, pool.name) for pool in pools_to_import_into(user)]
+
+
 def register() -> None:
     register_record_type(
         RecordType(
@@ -206,6 +213,9 @@ def register() -> None:
             phone_rev_fields=("mobile_rev", "phone_rev"),
             search_subtitle_fields=("number", "city"),
             import_match_fields=("name",),
+            bulk_import=bulk.import_batch,
+            import_destinations=_import_pools,
+            import_destination_label=gettext_lazy("Into a public pool"),
             icon="ti-building-store",
             order=30,
         )

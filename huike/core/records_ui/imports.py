@@ -1,6 +1,8 @@
-"""Import and export pages of every registered record type (PLT-08): upload, column
-mapping with a dry-run report, run with a progress bar, error file, undo, history, template
-and export. The views check the right and call ``huike.core.imports`` / ``exports``."""
+"""Import and export pages of every registered record type (PLT-08): upload (to an owner
+or, where the type offers it, into a destination such as a public pool), column mapping, a
+dry run in the background with a progress bar and its report, the run with a progress bar,
+error file, undo, history, template and export. The views check the right and call
+``huike.core.imports`` / ``exports``."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -57,17 +59,28 @@ def _owners(request, rt: RecordType):
     return get_user_model().objects.filter(is_active=True).order_by("name")
 
 
+#: Prefix of the owner choice that names a destination (a public pool) instead of a user.
+DESTINATION = "destination:"
+
+
 def _upload(rt: RecordType):
     @login_required
     def view(request):
         _require(request.user, rt, "import")
         owners = _owners(request, rt)
+        destinations = imports.destinations(rt, request.user)
         error = ""
         if request.method == "POST":
             upload = request.FILES.get("file")
             owner = request.user
+            destination = None
             owner_id = request.POST.get("owner") or ""
-            if owner_id and owner_id != str(request.user.pk):
+            if owner_id.startswith(DESTINATION):
+                chosen = owner_id.removeprefix(DESTINATION)
+                destination = next((pk for pk, _l in destinations if str(pk) == chosen), None)
+                if destination is None:
+                    raise PermissionDenied
+            elif owner_id and owner_id != str(request.user.pk):
                 owner = next((u for u in owners if str(u.pk) == owner_id), None)
                 if owner is None:
                     raise PermissionDenied
@@ -81,6 +94,7 @@ def _upload(rt: RecordType):
                         upload,
                         on_duplicate=request.POST.get("on_duplicate") or "skip",
                         owner=owner,
+                        destination=destination,
                     )
                 except DomainError as exc:
                     error = exc.message
@@ -92,6 +106,8 @@ def _upload(rt: RecordType):
             {
                 "rt": rt,
                 "owners": owners,
+                "destinations": destinations,
+                "destination_prefix": DESTINATION,
                 "error": error,
                 "duplicate_choices": ImportJob.OnDuplicate.choices,
             },
@@ -137,10 +153,24 @@ def _job_page(rt: RecordType):
         return render(
             request,
             "records/import_job.html",
-            {"rt": rt, "job": job, "fields": fields, "columns": columns, "error": error},
+            {
+                "rt": rt,
+                "job": job,
+                "fields": fields,
+                "columns": columns,
+                "error": error,
+                "destination": _destination_label(rt, request.user, job),
+            },
         )
 
     return view
+
+
+def _destination_label(rt: RecordType, user: Any, job: ImportJob) -> str:
+    if job.destination is None:
+        return ""
+    places = imports.destinations(rt, user)
+    return next((label for pk, label in places if pk == job.destination), "")
 
 
 def _run(rt: RecordType):
@@ -161,6 +191,11 @@ def _progress(rt: RecordType):
     @login_required
     def view(request, token):
         job = _job(request, rt, token)
+        if request.GET.get("checking") and job.status != ImportJob.Status.CHECKING:
+            # The dry run is over: reload the page, which shows its report.
+            response = HttpResponse("")
+            response["HX-Redirect"] = reverse(f"{rt.key}:import_job", args=[job.token])
+            return response
         return render(request, "records/_import_progress.html", {"rt": rt, "job": job})
 
     return view
