@@ -142,7 +142,7 @@ def _check_options(
         if not options[(code, value)]:
             raise DomainError(
                 _("Choose %(field)s from the list.")
-                % {"field": Customer._meta.get_field(name).verbose_name},
+                % {"field": services._field(customer, name).verbose_name},
                 field=name,
             )
 
