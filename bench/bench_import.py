@@ -17,9 +17,9 @@ What it does, through the real code only (``huike.core.imports``, the customers'
 2. writes an XLSX of ``--rows`` customers with Chinese headers (the field labels, mapped by
    ``suggest_mapping`` as the page does): company names, mobiles, landlines, e-mails,
    dictionary values by their Chinese labels, province, address, remark and the custom
-   field. The owner's holding limit is lifted. About 2 % of the rows repeat an existing customer's name (skipped), 0.5 % repeat
-   an earlier row of the file (skipped), 1 % are bad (an invalid e-mail, an unknown level,
-   or no name) and go to the error file;
+   field. The owner's holding limit is lifted. About 2 % of the rows repeat an existing
+   customer's name (skipped), 0.5 % repeat an earlier row of the file (skipped), 1 % are
+   bad (an invalid e-mail, an unknown level, or no name) and go to the error file;
 3. times ``create_job`` (upload stored, columns mapped), ``dry_run`` (the check, as the
    worker runs it; Huey in immediate mode) and the real run (``queue`` → ``run``), and
    prints rows/s, this process's CPU seconds (``process_time``: on a shared machine the
@@ -39,6 +39,7 @@ import resource
 import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huike.settings")
+
 
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -201,9 +202,7 @@ def main() -> None:
     assert job.created_count == counts["new"], (job.created_count, counts)
     assert job.skipped_count == counts["existing"] + counts["repeat"], counts
     assert job.error_count == counts["bad"], counts
-    numbers = list(
-        Customer.objects.filter(pk__in=job.created_ids).values_list("number", flat=True)
-    )
+    numbers = list(Customer.objects.filter(pk__in=job.created_ids).values_list("number", flat=True))
     assert len(set(numbers)) == len(numbers) == job.created_count and not set(numbers) & before
     tails = sorted(int(n.rsplit("-", 1)[1]) for n in numbers)
     assert tails == list(range(tails[0], tails[0] + len(tails))), "numbers are not consecutive"
