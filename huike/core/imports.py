@@ -688,6 +688,16 @@ def undo(user: Any, job: ImportJob) -> ImportJob:
     if job.status != ImportJob.Status.DONE:
         raise DomainError(_("Only a finished import can be undone, and only once."), code="undo")
     rt = record_type(job.type_key)
+    if job.destination is not None and job.created_ids:
+        # Records put into a destination (a public pool) are nobody's: the owner scopes that
+        # undo and the recycle bin go by do not reach them.
+        raise DomainError(
+            _(
+                "An import into a public pool cannot be undone as a batch: assign its "
+                "customers to yourself from the pool, then delete them."
+            ),
+            code="undo",
+        )
     if job.created_ids and not has_perm(user, rt.perm("delete")):
         raise DomainError(
             _(

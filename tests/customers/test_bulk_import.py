@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from huike.core import custom_fields, imports
+from huike.core.errors import DomainError
 from huike.core.models import OperationLog
 from huike.core.models_lists import ImportJob
 from huike.core.record_types import record_type
@@ -265,6 +266,8 @@ def test_import_into_a_pool(demo, pool, english):
     logs = OperationLog.objects.filter(object_id__in=[str(i) for i in job.created_ids])
     assert {log.message for log in logs} == {"Imported into 华东公海."}
     assert not PoolEvent.objects.exists()  # no return: nobody's cooldown starts
+    with pytest.raises(DomainError):  # refused plainly, not silently half done
+        imports.undo(manager, job)
 
 
 def test_only_pool_admins_with_the_assign_right_import_into_a_pool(demo, pool, login):
