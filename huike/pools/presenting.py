@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from huike.core import fields as field_rules
+from huike.core.list_columns import cell
 
 from .models import Pool
 from .services import visible_fields
@@ -25,3 +26,11 @@ def rows(user: Any, pool: Pool, customers: Any) -> list[dict[str, Any]]:
         {"id": c.pk, **{n: policy.display(n, getattr(c, n), in_list=True) for n in names}}
         for c in customers
     ]
+
+
+def page_rows(user: Any, pool: Pool, customers: Any) -> list[dict[str, Any]]:
+    """The same rows as the pages show them: dictionary and choice labels in the user's
+    language (the API keeps the codes), dates formatted, masked fields masked."""
+    policy = field_rules.policy(user, "customers")
+    names = columns(user, pool)
+    return [{"id": c.pk, **{n: cell(c, n, policy) for n in names}} for c in customers]

@@ -71,7 +71,7 @@ def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 Customer._meta.get_field(n).verbose_name
                 for n in presenting.columns(request.user, pool)
             ],
-            "rows": presenting.rows(request.user, pool, page),
+            "rows": presenting.page_rows(request.user, pool, page),
             "next_before": page[-1].pk if more else None,
             "is_admin": is_admin,
             "can_claim": has_perm(request.user, "pools.claim"),

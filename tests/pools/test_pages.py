@@ -102,3 +102,17 @@ def test_settings_for_admins_only(demo, pool, login):
         5,
         ["mobile", "email"],
     )
+
+
+def test_pool_page_shows_labels_not_codes(demo, pool, pooled, login, english):
+    """Dictionary and choice columns read as on the customers list; the API keeps codes."""
+    from huike.core import dictionaries
+
+    pooled(1)
+    Customer.objects.update(level="a", industry="manufacturing")
+    page = login("rep_east1").get(f"/pools/{pool.pk}/").content.decode()
+    level = dictionaries.label("customer_level", "a")
+    industry = dictionaries.label("industry", "manufacturing")
+    assert level != "a" and industry != "manufacturing"
+    assert f"<td>{level}</td>" in page and f"<td>{industry}</td>" in page
+    assert "<td>a</td>" not in page and "<td>manufacturing</td>" not in page
