@@ -45,12 +45,14 @@ def pick(page, select_css: str, typed: str, option_text: str) -> None:
     option = page.locator(".ts-dropdown:visible .option", has_text=option_text).first
     option.wait_for()
     option.click()
-    page.keyboard.press("Escape")  # a single picker keeps its list open after a choice
+    # The list closes after a choice (it would cover the fields below).
     page.locator(".ts-dropdown:visible").wait_for(state="hidden")
     assert select.input_value()
 
 
 def open_tab(page, key: str, marker: str) -> None:
+    """Open a detail tab once the first one has loaded (a late answer would replace it)."""
+    page.locator("#record-tab-body #info-section-1").wait_for()
     page.click(f'[data-record-tab="{key}"]')
     page.locator(marker).wait_for()
 

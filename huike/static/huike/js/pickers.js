@@ -89,6 +89,8 @@
       labelField: "text",
       searchField: ["text", "subtitle"],
       allowEmptyOption: !select.required,
+      // One choice made: the list closes instead of covering the fields below it.
+      closeAfterSelect: true,
       maxOptions: 50,
       loadThrottle: SEARCH_DELAY_MS,
       shouldLoad: (query) => query.trim().length >= 1,
