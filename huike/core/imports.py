@@ -466,7 +466,8 @@ def _bulk(ctx: _Context, rows: list[Any], check_only: bool) -> list[Outcome]:
     """The batch through the type's ``bulk_import`` hook, then the "update" rows through
     ``update``: all in one savepoint, rolled back for a dry run. A unique constraint that a
     parallel writer won (IntegrityError) rolls the batch back and it is done again row by
-    row, each row under its own savepoint, so each row gets its own verdict."""
+    row, each row under its own savepoint (``ROW_ATTEMPTS`` tries), so each row gets its own
+    verdict."""
     outcomes: list[Outcome | None] = [None] * len(rows)
     datas: list[dict[str, Any]] = []
     places: list[int] = []
@@ -482,28 +483,35 @@ def _bulk(ctx: _Context, rows: list[Any], check_only: bool) -> list[Outcome]:
         try:
             done = _bulk_write(ctx, datas, check_only)
         except IntegrityError:
-            done = []
-            for data in datas:
-                try:
-                    done.extend(_bulk_write(ctx, [data], check_only))
-                except IntegrityError:
-                    done.append(
-                        Outcome(
-                            "error",
-                            problems=[
-                                (
-                                    "",
-                                    _(
-                                        "Someone saved a record with the same details a "
-                                        "moment ago; check the row and import it again."
-                                    ),
-                                )
-                            ],
-                        )
-                    )
+            done = [_one_by_one(ctx, data, check_only) for data in datas]
         for index, outcome in zip(places, done, strict=True):
             outcomes[index] = _headed(ctx, outcome)
     return [o or Outcome("error") for o in outcomes]
+
+
+#: Attempts of one row after its batch lost a race; each attempt meets the previous winner in
+#: the duplicate check, so a second loss needs yet another writer of the same key.
+ROW_ATTEMPTS = 3
+
+
+def _one_by_one(ctx: _Context, data: dict[str, Any], check_only: bool) -> Outcome:
+    for _attempt in range(ROW_ATTEMPTS):
+        try:
+            return _bulk_write(ctx, [data], check_only)[0]
+        except IntegrityError:
+            continue
+    return Outcome(
+        "error",
+        problems=[
+            (
+                "",
+                _(
+                    "Someone saved a record with the same details a moment ago; check the "
+                    "row and import it again."
+                ),
+            )
+        ],
+    )
 
 
 def _bulk_write(ctx: _Context, datas: list[dict[str, Any]], check_only: bool) -> list[Outcome]:
