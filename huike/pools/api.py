@@ -51,7 +51,13 @@ TRANSFER = inline_serializer(
     {
         "owner": serializers.IntegerField(),
         "move_contacts": serializers.BooleanField(default=True),
-        "keep_old_owner_as_member": serializers.BooleanField(default=False),
+        "keep_old_owner_as_member": serializers.CharField(
+            default="false",
+            help_text=gettext_lazy(
+                "false: drop the old owner; true or read: keep them in the team read only; "
+                "read_write: keep them with read and write access."
+            ),
+        ),
     },
 )
 RETURN = inline_serializer(
@@ -180,9 +186,18 @@ class TransferView(_Base):
             [customer],
             _user(request.data.get("owner")),
             move_contacts=_flag(request.data.get("move_contacts"), True),
-            keep_old_owner_as_member=_flag(request.data.get("keep_old_owner_as_member"), False),
+            keep_old_owner_as_member=_kept(request.data.get("keep_old_owner_as_member")),
         )
         return Response({"count": count})
+
+
+def _kept(value) -> bool | str:
+    """``keep_old_owner_as_member``: a flag (true means read only) or an access level."""
+    from huike.customers.models import CustomerMember
+
+    if isinstance(value, str) and value in CustomerMember.Access.values:
+        return value
+    return _flag(value, False)
 
 
 def _flag(value, default: bool) -> bool:

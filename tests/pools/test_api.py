@@ -129,3 +129,18 @@ def test_team_and_merge_endpoints(demo, owned, login):
     )
     assert merged.json() == {"count": 1}
     assert Customer.all_objects.get(pk=remove.pk).deleted_at is not None
+
+
+@pytest.mark.parametrize(("keep", "access"), [("read_write", "read_write"), ("read", "read")])
+def test_transfer_keeps_the_old_owner_with_the_access_asked(demo, owned, login, keep, access):
+    from huike.customers.models import CustomerMember
+
+    customer = owned(demo["rep_east1"], "保留团队")
+    moved = login("rep_east1").post(
+        f"/api/v1/customers/{customer.pk}/transfer/",
+        {"owner": demo["rep_east2"].pk, "keep_old_owner_as_member": keep},
+        content_type="application/json",
+    )
+    assert moved.json() == {"count": 1}
+    member = CustomerMember.objects.get(customer=customer, user=demo["rep_east1"])
+    assert member.access == access
