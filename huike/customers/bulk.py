@@ -89,9 +89,10 @@ def import_batch(batch: BulkBatch) -> list[Outcome]:
         message = getattr(exc, "message", "") or _("You may not change this record.")
         return [_error(getattr(exc, "field", "") or "", message) for _row in batch.rows]
     options: dict[tuple[str, str], bool] = {}
-    rows = [_prepare(batch.actor, owner, data, options) for data in batch.rows]
-    valid = [r for r in rows if r.outcome is None]
-    creatable = _check_duplicates(batch, valid)
+    with custom_fields.definitions_pinned("customers"):
+        rows = [_prepare(batch.actor, owner, data, options) for data in batch.rows]
+        valid = [r for r in rows if r.outcome is None]
+        creatable = _check_duplicates(batch, valid)
     creatable = _check_limit(batch, owner, pool, creatable)
     if batch.check_only:
         for r in creatable:

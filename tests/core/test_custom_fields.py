@@ -56,6 +56,21 @@ def test_create_logs_and_shows_in_fields_for(make, admin):
     assert OperationLog.objects.filter(action="create", object_id=str(field.pk)).exists()
 
 
+def test_pinned_definitions_are_read_once_for_the_block(make, monkeypatch):
+    """A bulk import pins the definitions per batch: one cache read, not several per row."""
+    make(T.TEXT, "industry_note")
+    reads = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda *a, **k: reads.append(a[0]) or real_get(*a, **k))
+    with cf.definitions_pinned("memos"):
+        for _ in range(50):
+            assert [f.code for f in cf.fields_for("memos")] == ["industry_note"]
+            assert cf.field_by_code("memos", "industry_note") is not None
+    assert reads.count(cf.CACHE_PREFIX + "memos") == 1
+    cf.fields_for("memos")
+    assert reads.count(cf.CACHE_PREFIX + "memos") == 2  # outside the block: the cache again
+
+
 def test_rep_cannot_manage_fields(demo, make):
     field = make(T.TEXT, "x1")
     rep = demo["rep_east1"]
