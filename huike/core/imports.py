@@ -671,7 +671,31 @@ def run(job: ImportJob) -> ImportJob:
     job.total_rows = job.processed_rows
     job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
     job.save()
+    if ctx.rt.bulk_import is not None:
+        _tell_owner(ctx.rt, job)
     return job
+
+
+def _tell_owner(rt: RecordType, job: ImportJob) -> None:
+    """The bulk path gives new records straight to the chosen owner, without the per-row
+    transfer (which notifies on its own): tell the owner once for the whole import."""
+    from . import notify
+
+    owner = job.owner
+    if owner is None or owner.pk == job.user_id or not job.created_count or job.destination:
+        return
+    notify.notify(
+        [owner],
+        "record_transferred",
+        _("%(actor)s imported %(count)d %(type)s for you")
+        % {
+            "actor": job.user,
+            "count": job.created_count,
+            "type": rt.model._meta.verbose_name_plural,
+        },
+        url=f"/{rt.key}/?scene=mine",
+        actor=job.user,
+    )
 
 
 def _write_error_file(job: ImportJob, bad_rows: list[tuple[Any, str]]) -> None:

@@ -387,3 +387,14 @@ def test_a_batch_that_loses_a_name_race_is_redone_row_by_row(demo, monkeypatch, 
     assert (job.created_count, job.skipped_count, job.error_count) == (2, 1, 0)
     numbers = sorted(Customer.objects.values_list("number", flat=True))
     assert [n[-4:] for n in numbers] == ["0001", "0002", "0003"]  # the lost range came back
+
+
+def test_the_chosen_owner_is_told_once_for_the_whole_import(demo, english):
+    from huike.core.models import Notification
+
+    manager, rep = demo["manager_east"], demo["rep_east1"]
+    job = _run(manager, _csv(["name"], [[f"通知{i}有限公司"] for i in range(3)]), owner=rep)
+    assert job.created_count == 3
+    (note,) = Notification.objects.filter(recipient=rep, kind="record_transferred")
+    assert "imported 3 customers for you" in note.title
+    assert not Notification.objects.filter(recipient=manager, kind="record_transferred").exists()
