@@ -713,31 +713,36 @@ def _write_error_file(job: ImportJob, bad_rows: list[tuple[Any, str]]) -> None:
     job.error_file.save(f"errors-{job.token}.xlsx", ContentFile(buffer.getvalue()), save=False)
 
 
+def undo_refusal(user: Any, job: ImportJob) -> str:
+    """Why ``user`` cannot undo ``job`` ("" when they can): the page shows the undo button
+    only when this is empty, and ``undo`` refuses with the same words."""
+    if job.status != ImportJob.Status.DONE:
+        return _("Only a finished import can be undone, and only once.")
+    if not job.created_ids and not job.updated_before:
+        return _("This import changed nothing, so there is nothing to undo.")
+    if job.destination is not None and job.created_ids:
+        # Records put into a destination (a public pool) are nobody's: the owner scopes that
+        # undo and the recycle bin go by do not reach them.
+        return _(
+            "An import into a public pool cannot be undone as a batch: assign its "
+            "customers to yourself from the pool, then delete them."
+        )
+    if job.created_ids and not has_perm(user, record_type(job.type_key).perm("delete")):
+        return _(
+            "Undoing moves the records this import created to the recycle bin, which "
+            "needs the right to delete them: ask someone who has it."
+        )
+    return ""
+
+
 def undo(user: Any, job: ImportJob) -> ImportJob:
     """Undo the whole batch: created records go to the recycle bin, updated records get
     their previous values back. A job is undone once."""
     _check_owner_of(user, job)
-    if job.status != ImportJob.Status.DONE:
-        raise DomainError(_("Only a finished import can be undone, and only once."), code="undo")
+    refusal = undo_refusal(user, job)
+    if refusal:
+        raise DomainError(refusal, code="undo")
     rt = record_type(job.type_key)
-    if job.destination is not None and job.created_ids:
-        # Records put into a destination (a public pool) are nobody's: the owner scopes that
-        # undo and the recycle bin go by do not reach them.
-        raise DomainError(
-            _(
-                "An import into a public pool cannot be undone as a batch: assign its "
-                "customers to yourself from the pool, then delete them."
-            ),
-            code="undo",
-        )
-    if job.created_ids and not has_perm(user, rt.perm("delete")):
-        raise DomainError(
-            _(
-                "Undoing moves the records this import created to the recycle bin, which "
-                "needs the right to delete them: ask someone who has it."
-            ),
-            code="undo",
-        )
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
         if locked.status != ImportJob.Status.DONE:

@@ -154,6 +154,20 @@ def test_undo_moves_created_to_bin_once(demo):
         imports.undo(user, job)
 
 
+def test_an_import_that_changed_nothing_has_nothing_to_undo(demo, english):
+    from huike.core.errors import DomainError
+
+    user = demo["manager_east"]
+    job = imports.queue(user, _import(user, "customers", _csv(["name", "email"], [["无效", "x"]])))
+    assert job.status == "done" and job.error_count == 1
+    assert imports.undo_refusal(user, job) == (
+        "This import changed nothing, so there is nothing to undo."
+    )
+    with pytest.raises(DomainError):
+        imports.undo(user, job)
+    assert job.status == "done"
+
+
 def test_error_file_holds_the_bad_rows(demo, login):
     user = demo["manager_east"]
     content = _csv(
@@ -219,13 +233,17 @@ def test_pages_end_to_end(demo, login):
     job.refresh_from_db()
     assert job.status == "done" and job.created_count == 1
     assert Customer.objects.get(name="页面甲有限公司").owner == demo["rep_east1"]
-    progress = client.get(f"/customers/import/{job.token}/progress/")
-    assert b"import-progress" in progress.content
+    progress = client.get(f"/customers/import/{job.token}/progress/").content.decode()
+    assert "import-progress" in progress
+    # No delete right: no undo button, the reason instead (and a posted undo is refused).
+    assert "/undo/" not in progress and 'id="import-undo-refusal"' in progress
     assert client.get("/customers/imports/").status_code == 200
     client.post(f"/customers/import/{job.token}/undo/")
     job.refresh_from_db()
     assert job.status == "done"  # undo needs the delete right, refused with a message
     _grant_rep("delete")
+    progress = client.get(f"/customers/import/{job.token}/progress/").content.decode()
+    assert "/undo/" in progress and 'id="import-undo-refusal"' not in progress
     client.post(f"/customers/import/{job.token}/undo/")
     job.refresh_from_db()
     assert job.status == "undone"

@@ -160,6 +160,7 @@ def _job_page(rt: RecordType):
                 "columns": columns,
                 "error": error,
                 "destination": _destination_label(rt, request.user, job),
+                "undo_refusal": imports.undo_refusal(request.user, job),
             },
         )
 
@@ -196,7 +197,11 @@ def _progress(rt: RecordType):
             response = HttpResponse("")
             response["HX-Redirect"] = reverse(f"{rt.key}:import_job", args=[job.token])
             return response
-        return render(request, "records/_import_progress.html", {"rt": rt, "job": job})
+        return render(
+            request,
+            "records/_import_progress.html",
+            {"rt": rt, "job": job, "undo_refusal": imports.undo_refusal(request.user, job)},
+        )
 
     return view
 
