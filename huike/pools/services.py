@@ -91,17 +91,6 @@ def pools_to_import_into(user: Any) -> QuerySet:
     return Pool.objects.filter(admins=user.pk)
 
 
-def pools_to_import_into(user: Any) -> QuerySet:
-    """POOL-09: the pools an import may put new customers straight into: those ``user``
-    administers, given the right to assign (a pool admin moves customers in and out of the
-    pool; a member may only claim). The import logs each customer as created there."""
-    if not has_perm(user, "pools.assign"):
-        return Pool.objects.none()
-    if is_superadmin(user):
-        return Pool.objects.all()
-    return Pool.objects.filter(admins=user.pk)
-
-
 def check_member(user: Any, pool: Pool) -> None:
     if not is_member(user, pool):
         raise PermissionDenied
