@@ -18,6 +18,7 @@ from django.db.transaction import TransactionManagementError
 
 from huike.core import numbering
 from huike.core.models_config import NumberingCounter, NumberingRule
+from tests.parallel import run_together
 
 WHEN = datetime(2026, 11, 22, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -29,39 +30,22 @@ class RolledBack(Exception):
 def run_workers(workers: int, rounds: int) -> tuple[list[str], list[BaseException]]:
     """Start ``workers`` threads together; each takes ``rounds`` numbers, rolling back every
     third transaction. Returns the committed numbers and any unexpected errors."""
-    committed: list[str] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    start = threading.Barrier(workers)
 
-    def work(index: int) -> None:
-        from django.db import connection as own
+    def work(index: int) -> list[str]:
+        committed = []
+        for round_ in range(rounds):
+            try:
+                with transaction.atomic():
+                    number = numbering.next_number("memos", at=WHEN)
+                    if (index + round_) % 3 == 0:
+                        raise RolledBack
+                committed.append(number)
+            except RolledBack:
+                pass
+        return committed
 
-        try:
-            start.wait(timeout=30)
-            for round_ in range(rounds):
-                try:
-                    with transaction.atomic():
-                        number = numbering.next_number("memos", at=WHEN)
-                        if (index + round_) % 3 == 0:
-                            raise RolledBack
-                    with lock:
-                        committed.append(number)
-                except RolledBack:
-                    pass
-        except BaseException as error:  # collected and asserted on in the main thread
-            with lock:
-                errors.append(error)
-        finally:
-            own.close()
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a worker hung"
-    return committed, errors
+    results, errors = run_together(workers, work, timeout=120)
+    return [number for numbers in results for number in numbers], errors
 
 
 def expected_count(workers: int, rounds: int) -> int:

@@ -5,8 +5,6 @@ parallel (ARCHITECTURE rule 2)."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.db import connection, transaction
 from django.db.transaction import TransactionManagementError
@@ -20,6 +18,7 @@ from tests.core.test_numbering_concurrency import (  # noqa: F401 (fixture)
     make_rule,
     sqlite_file_database,
 )
+from tests.parallel import run_together
 
 
 @pytest.mark.django_db
@@ -67,42 +66,25 @@ def test_a_range_outside_a_transaction_is_a_programming_error():
 def run_mixed_workers(workers: int, rounds: int) -> tuple[list[str], list[BaseException]]:
     """Even workers take ranges of 1-5 numbers, odd ones single numbers; every third
     transaction rolls back. Returns the committed numbers and unexpected errors."""
-    committed: list[str] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    start = threading.Barrier(workers)
 
-    def work(index: int) -> None:
-        from django.db import connection as own
+    def work(index: int) -> list[str]:
+        committed = []
+        for round_ in range(rounds):
+            try:
+                with transaction.atomic():
+                    if index % 2:
+                        numbers = [numbering.next_number("memos", at=WHEN)]
+                    else:
+                        numbers = numbering.next_numbers("memos", 1 + round_ % 5, at=WHEN)
+                    if (index + round_) % 3 == 0:
+                        raise RolledBack
+                committed.extend(numbers)
+            except RolledBack:
+                pass
+        return committed
 
-        try:
-            start.wait(timeout=30)
-            for round_ in range(rounds):
-                try:
-                    with transaction.atomic():
-                        if index % 2:
-                            numbers = [numbering.next_number("memos", at=WHEN)]
-                        else:
-                            numbers = numbering.next_numbers("memos", 1 + round_ % 5, at=WHEN)
-                        if (index + round_) % 3 == 0:
-                            raise RolledBack
-                    with lock:
-                        committed.extend(numbers)
-                except RolledBack:
-                    pass
-        except BaseException as error:  # asserted on in the main thread
-            with lock:
-                errors.append(error)
-        finally:
-            own.close()
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a worker hung"
-    return committed, errors
+    results, errors = run_together(workers, work, timeout=120)
+    return [number for numbers in results for number in numbers], errors
 
 
 def assert_gap_free(numbers: list[str]) -> None:

@@ -5,8 +5,6 @@ real, committed PostgreSQL database (each thread its own connection)."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -19,6 +17,7 @@ from huike.customers import services
 from huike.customers.models import Customer
 from huike.org.demo import load_demo
 from huike.org.models import User
+from tests.parallel import run_together
 
 
 def _job(user: User, names: range) -> ImportJob:
@@ -45,48 +44,26 @@ def test_parallel_imports_and_creators(monkeypatch):
     services.ensure_numbering_rule()
     jobs = [_job(director, range(0, 60)), _job(director, range(30, 90))]
     creators = [range(50 + 5 * k, 55 + 5 * k) for k in range(4)]  # names 50..69
-    workers = len(jobs) + len(creators)
-    start = threading.Barrier(workers)
-    lock = threading.Lock()
-    created_by_hand: list[int] = []
-    refused: list[str] = []
-    errors: list[BaseException] = []
+    manager = User.objects.get(username="manager_east")
 
-    def run_import(job: ImportJob) -> None:
-        start.wait(timeout=30)
-        imports.run(ImportJob.objects.get(pk=job.pk))
-
-    def create(names: range) -> None:
-        actor = User.objects.get(username="manager_east")
-        start.wait(timeout=30)
+    def create(names: range) -> tuple[list[int], list[str]]:
+        created, messages = [], []
         for i in names:
             try:
-                customer = services.create_customer(actor, {"name": f"并发{i}"})
+                created.append(services.create_customer(manager, {"name": f"并发{i}"}).pk)
             except ConflictError as error:
-                with lock:
-                    refused.append(error.message)
-            else:
-                with lock:
-                    created_by_hand.append(customer.pk)
+                messages.append(error.message)
+        return created, messages
 
-    def guarded(target, arg) -> None:
-        from django.db import connection as own
+    def work(index: int) -> tuple[list[int], list[str]]:
+        if index < len(jobs):
+            imports.run(ImportJob.objects.get(pk=jobs[index].pk))
+            return [], []
+        return create(creators[index - len(jobs)])
 
-        try:
-            target(arg)
-        except BaseException as error:  # reported in the main thread
-            with lock:
-                errors.append(error)
-        finally:
-            own.close()
-
-    threads = [threading.Thread(target=guarded, args=(run_import, j)) for j in jobs]
-    threads += [threading.Thread(target=guarded, args=(create, r)) for r in creators]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    assert not any(t.is_alive() for t in threads), "a worker hung"
+    results, errors = run_together(len(jobs) + len(creators), work)
+    created_by_hand = [pk for created, _messages in results for pk in created]
+    refused = [message for _created, messages in results for message in messages]
     assert not errors, errors
 
     customers = list(Customer.objects.values_list("name_key", "number"))

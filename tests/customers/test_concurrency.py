@@ -4,8 +4,6 @@ PostgreSQL database (each thread is its own connection), hence ``transaction=Tru
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.db import connection
 
@@ -14,6 +12,7 @@ from huike.customers import services
 from huike.customers.models import Customer
 from huike.org.demo import load_demo
 from huike.org.models import User
+from tests.parallel import run_together
 
 VARIANTS = ["上海汇客科技有限公司", "上海汇客科技", "上海 汇客科技", "上海汇客科技有限责任公司"]
 
@@ -30,40 +29,19 @@ def test_parallel_creators_of_one_name_get_one_customer():
         )
     )
     workers = 24
-    start = threading.Barrier(workers)
-    lock = threading.Lock()
-    created: list[int] = []
-    refused: list[str] = []
-    errors: list[BaseException] = []
+    actors = {pk: User.objects.get(pk=pk) for pk in user_ids}
 
-    def work(index: int) -> None:
-        from django.db import connection as own
-
+    def work(index: int) -> tuple[str, object]:
+        actor = actors[user_ids[index % len(user_ids)]]
         try:
-            actor = User.objects.get(pk=user_ids[index % len(user_ids)])
-            start.wait(timeout=30)
-            try:
-                customer = services.create_customer(
-                    actor, {"name": VARIANTS[index % len(VARIANTS)]}
-                )
-            except ConflictError as error:
-                with lock:
-                    refused.append(error.message)
-            else:
-                with lock:
-                    created.append(customer.pk)
-        except BaseException as error:  # reported in the main thread
-            with lock:
-                errors.append(error)
-        finally:
-            own.close()
+            customer = services.create_customer(actor, {"name": VARIANTS[index % len(VARIANTS)]})
+        except ConflictError as error:
+            return "refused", error.message
+        return "created", customer.pk
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a worker hung"
+    results, errors = run_together(workers, work)
+    created = [value for kind, value in results if kind == "created"]
+    refused = [str(value) for kind, value in results if kind == "refused"]
     assert not errors, errors
     assert len(created) == 1
     assert len(refused) == workers - 1

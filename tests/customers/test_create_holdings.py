@@ -3,7 +3,6 @@ way it is created (service, page, API, lead conversion), also under parallel cre
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
@@ -16,6 +15,7 @@ from huike.customers.models import Customer
 from huike.org.api_auth import issue_token
 from huike.org.models import Role, User
 from huike.pools.models import HoldingLimit, Pool
+from tests.parallel import run_together
 
 LIMIT_MESSAGE = "may hold at most 2 customers and can take 0 more"
 
@@ -99,37 +99,16 @@ WORKERS = 8
 
 
 def _create_in_parallel(username: str) -> tuple[Counter, list[BaseException]]:
-    start = threading.Barrier(WORKERS)
-    guard = threading.Lock()
-    outcome: Counter = Counter()
-    errors: list[BaseException] = []
-
-    def body(index: int) -> None:
-        from django.db import connection as own
-
+    def create(index: int) -> str:
+        user = User.objects.get(username=username)
         try:
-            user = User.objects.get(username=username)
-            start.wait(timeout=60)
-            try:
-                services.create_customer(user, {"name": f"并发新建{index}"})
-                result = "created"
-            except DomainError as error:
-                result = error.code
-            with guard:
-                outcome[result] += 1
-        except BaseException as error:  # reported in the main thread
-            with guard:
-                errors.append(error)
-        finally:
-            own.close()
+            services.create_customer(user, {"name": f"并发新建{index}"})
+        except DomainError as error:
+            return error.code
+        return "created"
 
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a worker hung"
-    return outcome, errors
+    results, errors = run_together(WORKERS, create)
+    return Counter(results), errors
 
 
 @pytest.mark.postgres

@@ -5,7 +5,6 @@ above the holding or daily limit. Needs committed data and real connections, hen
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 
@@ -18,6 +17,7 @@ from huike.customers.models import Customer
 from huike.org.models import Department, User
 from huike.pools import services
 from huike.pools.models import HoldingLimit, Pool, PoolEvent
+from tests.parallel import run_together
 
 WORKERS = 64
 CLAIMERS = ["admin", "director", "manager_east", "manager_north", "rep_east1", "rep_east2"]
@@ -46,33 +46,7 @@ def _fill(pool: Pool, n: int) -> list[int]:
 
 
 def _run(work: Callable[[int], object]) -> tuple[list[object], list[BaseException]]:
-    """Run ``work(i)`` in WORKERS threads released together; (results, unexpected errors)."""
-    start = threading.Barrier(WORKERS)
-    lock = threading.Lock()
-    results: list[object] = []
-    errors: list[BaseException] = []
-
-    def body(index: int) -> None:
-        from django.db import connection as own
-
-        try:
-            start.wait(timeout=60)
-            outcome = work(index)
-            with lock:
-                results.append(outcome)
-        except BaseException as error:  # reported in the main thread
-            with lock:
-                errors.append(error)
-        finally:
-            own.close()
-
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    assert not any(t.is_alive() for t in threads), "a worker hung"
-    return results, errors
+    return run_together(WORKERS, work)
 
 
 def _claim(pool_id: int, username: str, ids: list[int]) -> str:
