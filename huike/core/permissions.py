@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 _CACHE_ATTR = "_huike_permission_cache"
 #: Other per-user-object caches derived from the organisation (see huike.org.services).
-_DERIVED_ATTRS = ("_huike_subordinates",)
+_DERIVED_ATTRS = ("_huike_subordinates", "_huike_department_tree")
 
 
 def _is_active_user(user: Any) -> bool:

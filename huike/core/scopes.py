@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.db import models
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext_lazy as _
 
@@ -76,8 +76,7 @@ def scopes_for(user: Any, module: str) -> set[str]:
 
 def owner_q(user: Any, scope: str, owner_field: str) -> Q:
     """Rows whose owner falls inside ``scope`` as seen from ``user``."""
-    from huike.org.models import Department
-    from huike.org.services import subordinate_ids
+    from huike.org.services import department_tree_member_ids, subordinate_ids
 
     if scope == Scope.ALL:
         return Q()
@@ -91,13 +90,9 @@ def owner_q(user: Any, scope: str, owner_field: str) -> Q:
     if scope == Scope.DEPARTMENT:
         return Q(**{f"{owner_field}__department_id": user.department_id})
     if scope == Scope.DEPARTMENT_TREE:
-        # The user's department path read inside the same statement, so the prefix is always
-        # current and costs no round trip: owner.department.path LIKE '<my path>%'.
-        # A department saved without its path ("") must not match every path: fail closed.
-        my_path = (
-            Department.objects.filter(pk=user.department_id).exclude(path="").values("path")[:1]
-        )
-        return Q(**{f"{owner_field}__department__path__startswith": Subquery(my_path)})
+        # Owner ids first (one small query, cached on the user object): the planner then
+        # knows how many owners the list spans (see ``department_tree_member_ids``).
+        return Q(**{f"{owner_field}__in": department_tree_member_ids(user)})
     raise ValueError(f"unknown data scope {scope!r}")
 
 

@@ -310,9 +310,11 @@ def test_http_anonymous_is_sent_to_login(client):
 
 
 # -- query counts ----------------------------------------------------------------------------
-def test_department_tree_listing_is_one_query(org, django_assert_num_queries):
+def test_department_tree_listing_costs_one_cached_extra_query(org, django_assert_num_queries):
+    """The tree is resolved to owner ids first (a literal IN list the planner can estimate),
+    once per user object, like the subordinates below."""
     me = f.user(roles=[f.role(scope=Scope.DEPARTMENT_TREE)], department=org["depts"]["sales"])
-    with django_assert_num_queries(2):  # the user's roles (once per user object) + the list
+    with django_assert_num_queries(3):  # roles + the tree's member ids + the list
         assert len(list(visible(me, Memo))) == 4
     with django_assert_num_queries(1):  # rights cached: the listing only
         assert len(list(visible(me, Memo))) == 4
@@ -348,3 +350,13 @@ def test_forget_drops_cached_subordinates(chain):
     assert "e" not in seen(a)  # cached for this user object (one request)
     forget(a)
     assert "e" in seen(a)
+
+
+def test_forget_drops_the_cached_department_tree(org):
+    me = f.user(roles=[f.role(scope=Scope.DEPARTMENT_TREE)], department=org["depts"]["sales"])
+    before = seen(me)
+    newcomer = f.user("newcomer", department=org["depts"]["east"])
+    memo(newcomer, title="newcomer")
+    assert seen(me) == before  # cached for this user object (one request)
+    forget(me)
+    assert seen(me) == before | {"newcomer"}
