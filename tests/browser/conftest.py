@@ -91,6 +91,30 @@ def sign_in(page, username: str, password: str = "Huike-demo-2026") -> None:
     page.wait_for_url(f"{page.base_url}/")
 
 
+def session_sign_in(page, username: str) -> None:
+    """Sign ``username`` in with a session cookie made on the server, for journeys that test
+    other pages than the login form (which ``sign_in`` goes through)."""
+    from django.conf import settings
+    from django.test import Client
+
+    from huike.org.models import User
+
+    page.context.clear_cookies()
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": page.base_url}]
+    )
+
+
+def overflow(page) -> int:
+    """Pixels the page is wider than the viewport: 0 when nothing scrolls sideways."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+
+
 def create_department(page, name: str, parent: str) -> None:
     """Add a department under ``parent`` (by name) through the department form."""
     from huike.org.models import Department

@@ -8,31 +8,13 @@ from __future__ import annotations
 
 import re
 
-from django.conf import settings
-from django.test import Client
-
 from huike.core.oplog import history
 from huike.customers.models import Customer, CustomerMember
 from huike.org.demo import load_demo
 from huike.org.models import User
+from tests.browser.conftest import overflow, session_sign_in
 
 SHOTS = "/tmp/actions-shots"
-
-
-def sign_in(page, username: str) -> None:
-    page.context.clear_cookies()
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": page.base_url}]
-    )
-
-
-def overflow(page) -> int:
-    return page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
 
 
 def pick(page, select_css: str, typed: str, option_text: str) -> None:
@@ -64,7 +46,7 @@ def test_transfer_team_lock_and_merge(page, demo, viewport):
     rep.save(update_fields=["extra_permissions"])
     base = page.base_url
     shot = viewport["width"]
-    sign_in(page, "rep_east1")
+    session_sign_in(page, "rep_east1")
 
     # Transfer: the new owner picked by name, herself kept on the team read-only.
     moving = Customer.objects.get(name="上海明远精密机械有限公司")

@@ -28,7 +28,7 @@ from playwright.sync_api import expect
 from huike.core import custom_fields
 from huike.customers.models import Customer
 from huike.org.models import User
-from tests.browser.conftest import DESKTOP, PHONE, open_menu_if_collapsed, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, open_menu_if_collapsed, overflow, sign_in
 from tests.record_samples import make
 
 STAGES = [
@@ -79,12 +79,6 @@ SLOW = 20_000
 def viewport(request):
     """Overrides conftest's: this journey names each run by its width and language."""
     return request.param
-
-
-def overflow(page) -> int:
-    return page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
 
 
 def fits(page) -> None:

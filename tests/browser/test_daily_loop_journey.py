@@ -11,8 +11,6 @@ import io
 import re
 from datetime import datetime
 
-from django.conf import settings
-from django.test import Client
 from PIL import Image
 
 from huike.activities.models import FollowUp
@@ -22,25 +20,10 @@ from huike.org.demo import load_demo
 from huike.org.models import User
 from huike.pools.models import PoolEvent
 from huike.pools.services import default_pool
+from tests.browser.conftest import overflow, session_sign_in
 
 EXIF_DATETIME_ORIGINAL = 0x9003
 EXIF_IFD = 0x8769
-
-
-def sign_in(page, username: str) -> None:
-    page.context.clear_cookies()
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": page.base_url}]
-    )
-
-
-def overflow(page) -> int:
-    return page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
 
 
 def visit_photo(taken: datetime) -> bytes:
@@ -60,7 +43,7 @@ def test_convert_follow_up_return_claim_and_assign(page, demo):
     lead = Lead.objects.get(company="上海浦东发展银行")
 
     # rep_east1 converts the lead; the contact joins the existing customer.
-    sign_in(page, "rep_east1")
+    session_sign_in(page, "rep_east1")
     page.goto(f"{base}/leads/{lead.pk}/")
     assert overflow(page) <= 1
     page.click("#record-action-convert")
@@ -116,7 +99,7 @@ def test_convert_follow_up_return_claim_and_assign(page, demo):
     assert PoolEvent.objects.get(customer=school, kind="return").reason.startswith("学校预算")
 
     # rep_east2 claims it from the pool page.
-    sign_in(page, "rep_east2")
+    session_sign_in(page, "rep_east2")
     page.goto(f"{base}/pools/{pool.pk}/")
     row = page.locator(f'tr[data-customer="{school.pk}"]')
     row.locator("input[name=ids]").check()
@@ -130,7 +113,7 @@ def test_convert_follow_up_return_claim_and_assign(page, demo):
     page.locator("#page-title", has_text="上海育才职业技术学校").wait_for()
 
     # manager_east, a pool admin, assigns two pool customers to rep_east1 at once.
-    sign_in(page, "manager_east")
+    session_sign_in(page, "manager_east")
     page.goto(f"{base}/pools/{pool.pk}/")
     picked = list(
         Customer.objects.filter(

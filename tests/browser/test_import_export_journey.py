@@ -6,21 +6,11 @@ from __future__ import annotations
 
 import re
 
-from django.conf import settings
 from django.core.cache import cache
-from django.test import Client
 
 from huike.customers.models import Customer
-from huike.org.models import Role, User
-
-
-def sign_in(page, username: str) -> None:
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": page.base_url}]
-    )
+from huike.org.models import Role
+from tests.browser.conftest import session_sign_in
 
 
 def test_rep_imports_with_a_dry_run_and_exports(page, demo, tmp_path):
@@ -32,7 +22,7 @@ def test_rep_imports_with_a_dry_run_and_exports(page, demo, tmp_path):
     csv_file.write_bytes(
         "name,email\r\n导入甲有限公司,a@example.com\r\n导入乙有限公司,not-an-email\r\n".encode()
     )
-    sign_in(page, "rep_east1")
+    session_sign_in(page, "rep_east1")
 
     page.goto(f"{page.base_url}/customers/import/")
     page.set_input_files("#import-file", str(csv_file))

@@ -5,21 +5,10 @@ than the screen."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.test import Client
-
 from huike.core.record_types import record_type
 from huike.org.models import User
+from tests.browser.conftest import session_sign_in
 from tests.record_samples import make
-
-
-def sign_in(page, username: str) -> None:
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": page.base_url}]
-    )
 
 
 def open_filters(page, is_phone: bool) -> None:
@@ -43,7 +32,7 @@ def test_rep_filters_saves_and_reopens_a_scene(page, demo, is_phone):
     a = make("customers", rep, 1, level="a")
     b = make("customers", rep, 2, level="b")
     rt = record_type("customers")
-    sign_in(page, "rep_east1")
+    session_sign_in(page, "rep_east1")
     page.goto(page.base_url + "/customers/")
     assert page.locator(f'[data-record-id="{b.pk}"]').count() == 1
     assert page.locator("#list-count").is_visible()

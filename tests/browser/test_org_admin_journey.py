@@ -4,22 +4,9 @@ JavaScript error, nothing wider than the screen, and the confirm-before-delete w
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
-from huike.org.models import Department, Role, User
-from tests.browser.conftest import create_department
-
-
-def sign_in(page, username: str) -> None:
-    """A signed-in session cookie, so these pages are tested apart from the login form."""
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": page.base_url}]
-    )
-
+from huike.org.models import Department, Role
+from tests.browser.conftest import create_department, session_sign_in
 
 PAGES = [
     "/org/departments/",
@@ -45,7 +32,7 @@ def page_overflow(page) -> int:
 
 @pytest.mark.parametrize("path", PAGES)
 def test_admin_pages_fit_and_run_clean(page, demo, path):
-    sign_in(page, "admin")
+    session_sign_in(page, "admin")
     page.goto(f"{page.base_url}{path}")
     assert page.locator("#page-title").inner_text().strip()
     assert page_overflow(page) <= 1
@@ -53,7 +40,7 @@ def test_admin_pages_fit_and_run_clean(page, demo, path):
 
 
 def test_create_and_delete_a_department(page, demo):
-    sign_in(page, "admin")
+    session_sign_in(page, "admin")
     create_department(page, "华南销售组", parent="销售部")
     row = page.locator("tr", has_text="华南销售组")
     assert row.count() == 1
@@ -72,7 +59,7 @@ def test_create_and_delete_a_department(page, demo):
 
 
 def test_role_matrix_row_toggle(page, demo):
-    sign_in(page, "admin")
+    session_sign_in(page, "admin")
     role = Role.objects.get(code="finance")
     page.goto(f"{page.base_url}/org/roles/{role.pk}/edit/")
     boxes = page.locator('[data-matrix-row="users"] input[name=permissions]')

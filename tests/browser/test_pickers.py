@@ -9,25 +9,14 @@ import json
 import re
 from urllib.parse import parse_qs, urlparse
 
-from django.conf import settings
-from django.test import Client
 from django.urls import Resolver404, resolve
 from playwright.sync_api import expect
 
 from huike.customers.models import Contact
-from huike.org.models import User
+from tests.browser.conftest import overflow, session_sign_in
 from tests.record_samples import make
 
 WHITE = "rgb(255, 255, 255)"
-
-
-def sign_in(page, username: str) -> None:
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": page.base_url}]
-    )
 
 
 def picker_endpoint_exists() -> bool:
@@ -46,12 +35,6 @@ def real_errors(page) -> list[str]:
     return [e for e in page.js_errors if "status of 404" not in e]
 
 
-def overflow(page) -> int:
-    return page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-
-
 def test_rep_picks_a_customer_by_typing_part_of_its_name(page, demo):
     rep = demo["rep_east1"]
     rep.theme = "dark"
@@ -59,7 +42,7 @@ def test_rep_picks_a_customer_by_typing_part_of_its_name(page, demo):
     wanted = make("customers", rep, 1, name="浦江精密机械有限公司")
     make("customers", rep, 2, name="北辰物流有限公司")
     make("customers", demo["rep_north1"], 3, name="浦江北方贸易有限公司")  # not rep_east1's
-    sign_in(page, "rep_east1")
+    session_sign_in(page, "rep_east1")
 
     page.goto(f"{page.base_url}/contacts/new/")
     select = page.locator("select[name=customer]")
@@ -104,7 +87,7 @@ def test_the_picker_asks_the_server_once_the_typing_pauses(page, demo):
         route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
     page.route("**/customers/picker/**", answer)
-    sign_in(page, "rep_east1")
+    session_sign_in(page, "rep_east1")
     page.goto(f"{page.base_url}/contacts/new/")
     select = page.locator("select[name=customer]")
     search = page.locator(f"#{select.get_attribute('id')}-ts-control")
@@ -122,7 +105,7 @@ def test_the_picker_asks_the_server_once_the_typing_pauses(page, demo):
 def test_the_same_field_is_never_enhanced_twice(page, demo):
     """htmx swaps and page load both run the enhancer; one picker per field."""
     make("customers", demo["rep_east1"], 1, name="浦江精密机械有限公司")
-    sign_in(page, "rep_east1")
+    session_sign_in(page, "rep_east1")
     page.goto(f"{page.base_url}/contacts/new/")
     page.locator("select[name=customer].tomselected").wait_for(state="attached")
     page.evaluate(
@@ -136,7 +119,7 @@ def test_the_same_field_is_never_enhanced_twice(page, demo):
 
 def test_content_htmx_swaps_in_gets_multi_selects_and_tag_inputs(page, demo):
     """A fragment swapped in by htmx (a tab, a modal) is enhanced like a loaded page."""
-    sign_in(page, "rep_east1")
+    session_sign_in(page, "rep_east1")
     page.goto(f"{page.base_url}/contacts/new/")
     page.evaluate(
         """() => htmx.swap("#main-content .container-xl",

@@ -7,27 +7,10 @@ from __future__ import annotations
 
 import re
 
-from django.conf import settings
-from django.test import Client
-
 from huike.core import custom_fields
 from huike.customers.models import Contact, Customer
 from huike.org.models import User
-
-
-def sign_in(page, username: str) -> None:
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": page.base_url}]
-    )
-
-
-def overflow(page) -> int:
-    return page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
+from tests.browser.conftest import overflow, session_sign_in
 
 
 def test_rep_creates_a_customer_adds_a_contact_and_reads_the_log(page, demo):
@@ -40,7 +23,7 @@ def test_rep_creates_a_customer_adds_a_contact_and_reads_the_log(page, demo):
         label_en="Region code",
         required=True,
     )
-    sign_in(page, "rep_east1")
+    session_sign_in(page, "rep_east1")
 
     page.goto(f"{page.base_url}/customers/new/")
     assert overflow(page) <= 1
