@@ -3,30 +3,12 @@ the recycle bin page fits too. No JavaScript error, nothing wider than the scree
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.test import Client
-
 from huike.core.models_custom import CustomField
-from huike.org.models import User
-
-
-def _sign_in(page, username: str) -> None:
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": page.base_url}]
-    )
-
-
-def _overflow(page) -> int:
-    return page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
+from tests.browser.conftest import overflow, session_sign_in
 
 
 def test_admin_adds_reorders_and_disables_a_field(page, demo):
-    _sign_in(page, "admin")
+    session_sign_in(page, "admin")
     page.goto(f"{page.base_url}/settings/custom-fields/?module=customers")
     page.click("#new-field")
     page.fill("input[name=code]", "industry_x")
@@ -35,7 +17,7 @@ def test_admin_adds_reorders_and_disables_a_field(page, demo):
     page.fill("textarea[name=choices]", "it|信息技术|IT\nmfg|制造|Manufacturing")
     page.click("#custom-field-form button[type=submit]")
     page.locator("#custom-fields tr[data-code=industry_x]").wait_for()
-    assert _overflow(page) <= 0
+    assert overflow(page) <= 0
     page.click("#new-field")
     page.fill("input[name=code]", "budget_x")
     page.select_option("select[name=type]", "money")
@@ -51,13 +33,13 @@ def test_admin_adds_reorders_and_disables_a_field(page, demo):
     page.locator("#custom-fields tr[data-code=industry_x] form:last-of-type button").click()
     page.wait_for_load_state()
     assert not CustomField.objects.get(code="industry_x").enabled
-    assert _overflow(page) <= 0
+    assert overflow(page) <= 0
     assert page.js_errors == []
 
 
 def test_recycle_bin_page_fits(page, demo):
-    _sign_in(page, "manager_east")
+    session_sign_in(page, "manager_east")
     page.goto(f"{page.base_url}/recycle-bin/")
     assert page.locator("#recycle-filter").is_visible()
-    assert _overflow(page) <= 0
+    assert overflow(page) <= 0
     assert page.js_errors == []
