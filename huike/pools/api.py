@@ -197,7 +197,13 @@ def _kept(value) -> bool | str:
 
     if isinstance(value, str) and value in CustomerMember.Access.values:
         return value
-    return _flag(value, False)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if str(value).lower() in {"1", "true", "yes", "on", "0", "false", "no", "off", ""}:
+        return _flag(value, False)
+    raise exceptions.ValidationError(
+        {"keep_old_owner_as_member": [_("Send false, true, read or read_write.")]}
+    )
 
 
 def _flag(value, default: bool) -> bool:

@@ -144,3 +144,15 @@ def test_transfer_keeps_the_old_owner_with_the_access_asked(demo, owned, login, 
     assert moved.json() == {"count": 1}
     member = CustomerMember.objects.get(customer=customer, user=demo["rep_east1"])
     assert member.access == access
+
+
+def test_transfer_refuses_an_unknown_keep_value_and_changes_nothing(demo, owned, login, english):
+    customer = owned(demo["rep_east1"], "不明保留")
+    answer = login("rep_east1").post(
+        f"/api/v1/customers/{customer.pk}/transfer/",
+        {"owner": demo["rep_east2"].pk, "keep_old_owner_as_member": "sideways"},
+        content_type="application/json",
+    )
+    assert answer.status_code == 400
+    assert answer.json() == {"keep_old_owner_as_member": ["Send false, true, read or read_write."]}
+    assert Customer.objects.get(pk=customer.pk).owner == demo["rep_east1"]
