@@ -164,13 +164,15 @@ class DictionaryChoiceField(forms.ChoiceField):
 
 class DictionaryField(models.CharField):
     """A model field storing a value of list ``dictionary``; it declares the usage (so used
-    values cannot be deleted) and edits through ``DictionaryChoiceField``."""
+    values cannot be deleted) and edits through ``DictionaryChoiceField``.
+
+    Not indexed by itself: the model lists it in ``huike.core.records.exact_indexes`` (one
+    plain index; ``db_index`` would add a second one for ``LIKE`` on PostgreSQL)."""
 
     def __init__(self, *args: Any, dictionary: str, **kwargs: Any) -> None:
         self.dictionary = dictionary
         kwargs.setdefault("max_length", 50)
         kwargs.setdefault("blank", True)
-        kwargs.setdefault("db_index", True)
         super().__init__(*args, **kwargs)
 
     def deconstruct(self):

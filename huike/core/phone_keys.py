@@ -19,11 +19,24 @@ from .text import normalise_phone, phone_reverse_key
 _PREFIXES = ("mobile", "phone")
 
 
+#: The derived columns; each needs an index (``phone_key_indexes``).
+PHONE_KEY_COLUMNS = ("mobile_key", "phone_key", "mobile_rev", "phone_rev")
+
+
+def phone_key_indexes(prefix: str) -> list[models.Index]:
+    """The indexes a concrete model adds to ``Meta.indexes`` for the derived columns:
+    equality for duplicate checks, a range for "ends with" (no ``LIKE``, see
+    ``huike.core.records.exact_indexes``)."""
+    from .records import exact_indexes
+
+    return exact_indexes(prefix, *PHONE_KEY_COLUMNS)
+
+
 class PhoneKeys(models.Model):
-    mobile_key = models.CharField(max_length=30, blank=True, editable=False, db_index=True)
-    phone_key = models.CharField(max_length=30, blank=True, editable=False, db_index=True)
-    mobile_rev = models.CharField(max_length=30, blank=True, editable=False, db_index=True)
-    phone_rev = models.CharField(max_length=30, blank=True, editable=False, db_index=True)
+    mobile_key = models.CharField(max_length=30, blank=True, editable=False)
+    phone_key = models.CharField(max_length=30, blank=True, editable=False)
+    mobile_rev = models.CharField(max_length=30, blank=True, editable=False)
+    phone_rev = models.CharField(max_length=30, blank=True, editable=False)
 
     #: (field behind mobile_key/mobile_rev, field behind phone_key/phone_rev)
     PHONE_KEY_SOURCES: ClassVar[tuple[str, str]] = ("mobile", "phone")

@@ -34,7 +34,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
 
-from .records import Record
+from .records import Record, sorted_fields
 
 #: Fields every list may show and filter on, from the Record base.
 BASE_COLUMNS = ("owner", "created_by", "created_at", "updated_by", "updated_at")
@@ -97,6 +97,7 @@ class RecordType:
     header_fields: tuple[str, ...] = ()
     #: Fields lists may filter and sort on; None = every concrete, non-derived field.
     filter_fields: tuple[str, ...] | None = None
+    #: None = the fields with a sort index (``sortable_fields``).
     sort_fields: tuple[str, ...] | None = None
     #: Fields the form and API may set on create only (a contact's customer).
     create_only_fields: tuple[str, ...] = ()
@@ -163,13 +164,13 @@ class RecordType:
         return names
 
     def sortable_fields(self) -> list[str]:
+        """What lists and the API may sort on: ``sort_fields`` or, by default, every field
+        with a sort index (``huike.core.records.sort_index``), so that no sort the product
+        offers is a sort of a million rows (NFR-01)."""
         if self.sort_fields is not None:
             return list(self.sort_fields)
-        return [
-            n
-            for n in self.listable_fields()
-            if not isinstance(self.model_field(n), models.TextField | models.JSONField)
-        ]
+        listable = set(self.listable_fields())
+        return [n for n in sorted_fields(self.model) if n in listable]
 
     def visible_tabs(self, user: Any) -> list[Tab]:
         from .permissions import has_perm

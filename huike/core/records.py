@@ -73,6 +73,10 @@ class AllRecordsManager(models.Manager.from_queryset(RecordQuerySet)):  # type: 
     """Every row, binned ones included (the bin, purge, restore checks)."""
 
 
+#: The rows lists read: the condition of ``record_indexes`` and ``sort_index``.
+LIVE_ROWS = Q(deleted_at__isnull=True)
+
+
 def record_indexes(prefix: str) -> list[models.Index]:
     """The indexes a concrete record type adds to ``Meta.indexes``: ``record_indexes("cus")``.
 
@@ -93,11 +97,38 @@ def record_indexes(prefix: str) -> list[models.Index]:
             f"record_indexes({prefix!r}): use a short identifier (at most 21 characters) as "
             "prefix; index names are limited to 30 characters"
         )
-    live = Q(deleted_at__isnull=True)
     return [
-        models.Index(fields=fields, name=f"{prefix}_live_{suffix}", condition=live)
+        models.Index(fields=fields, name=f"{prefix}_live_{suffix}", condition=LIVE_ROWS)
         for suffix, fields in names.items()
     ]
+
+
+def sort_index(prefix: str, field: str) -> models.Index:
+    """The index that lets a list sort on ``field`` at any size: ``(field, id)`` over live
+    rows, read forwards or backwards for either direction (``huike.core.listing``).
+
+    A list may sort only on fields that have one (``sorted_fields``): without it the first
+    page of a million rows is a sort of every visible row (0.8-2.5 s, bench/RESULTS.md)."""
+    return models.Index(fields=[field, "id"], name=f"{prefix}_live_{field}", condition=LIVE_ROWS)
+
+
+def exact_indexes(prefix: str, *fields: str) -> list[models.Index]:
+    """Plain one-column indexes for columns that are only compared for equality or ranges
+    (dictionary codes, phone keys). ``db_index=True`` on a CharField would give PostgreSQL a
+    second, ``varchar_pattern_ops`` index for ``LIKE 'x%'`` that these columns never see, and
+    every index is paid for on each insert (the 100,000-row import, NFR-01)."""
+    return [models.Index(fields=[name], name=f"{prefix}_{name}") for name in fields]
+
+
+def sorted_fields(model: type[models.Model]) -> list[str]:
+    """Fields of ``model`` a list can read in order from an index: the first column of a
+    live-rows index whose second column is ``id`` (``record_indexes``, ``sort_index``)."""
+    names: list[str] = []
+    for index in model._meta.indexes:
+        columns = [name.lstrip("-") for name in index.fields]
+        if len(columns) >= 2 and columns[1] == "id" and index.condition == LIVE_ROWS:
+            names.append(columns[0])
+    return names
 
 
 class Record(models.Model):

@@ -21,8 +21,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from huike.core.dictionaries import DictionaryField
-from huike.core.phone_keys import PhoneKeys
-from huike.core.records import Record, record_indexes
+from huike.core.phone_keys import PhoneKeys, phone_key_indexes
+from huike.core.records import Record, exact_indexes, record_indexes, sort_index
 
 LIVE = Q(deleted_at__isnull=True)
 ZERO = Decimal("0")
@@ -109,6 +109,7 @@ class Customer(Record, PhoneKeys):
         related_name="customers",
         verbose_name=_("public pool"),
         editable=False,
+        db_index=False,  # indexed over pooled rows only: Meta.indexes "cus_pooled"
     )
     pooled_at = models.DateTimeField(_("in the pool since"), null=True, blank=True, editable=False)
     #: When the current owner took the customer (claim, assignment, transfer): the recycle
@@ -127,10 +128,15 @@ class Customer(Record, PhoneKeys):
         verbose_name_plural = _("customers")
         indexes = [
             *record_indexes("cus"),
-            models.Index(fields=["next_contact_at", "id"], name="cus_live_next", condition=LIVE),
-            models.Index(
-                fields=["last_follow_up_at", "id"], name="cus_live_follow", condition=LIVE
-            ),
+            sort_index("cus", "name"),
+            sort_index("cus", "next_contact_at"),
+            sort_index("cus", "last_follow_up_at"),
+            *exact_indexes("cus", "type", "source", "level", "industry"),
+            *phone_key_indexes("cus"),
+            # Pooled customers only. A plain index on pool_id made SQLite (no statistics)
+            # read every owned customer through it for "pool_id IS NULL", the scope's
+            # condition, and sort them: 100-600 ms lists at 100,000 (bench/RESULTS.md).
+            models.Index(fields=["pool"], name="cus_pooled", condition=Q(pool__isnull=False)),
         ]
         constraints = [
             # CUS-02: two users creating 上海汇客 and 上海汇客有限公司 at once get one customer.
@@ -194,9 +200,11 @@ class Contact(Record, PhoneKeys):
         verbose_name_plural = _("contacts")
         indexes = [
             *record_indexes("con"),
+            sort_index("con", "name"),
             models.Index(
                 fields=["customer", "-updated_at", "-id"], name="con_live_cus", condition=LIVE
             ),
+            *phone_key_indexes("con"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from huike.core.dictionaries import DictionaryField
-from huike.core.phone_keys import PhoneKeys
-from huike.core.records import Record, record_indexes
+from huike.core.phone_keys import PhoneKeys, phone_key_indexes
+from huike.core.records import Record, exact_indexes, record_indexes, sort_index
 
 LIVE = Q(deleted_at__isnull=True)
 
@@ -71,8 +71,8 @@ class Lead(Record, PhoneKeys):
     )
 
     search_key = models.CharField(_("search key"), max_length=255, blank=True, editable=False)
-    name_key = models.CharField(max_length=200, blank=True, editable=False, db_index=True)
-    email_key = models.CharField(max_length=254, blank=True, editable=False, db_index=True)
+    name_key = models.CharField(max_length=200, blank=True, editable=False)
+    email_key = models.CharField(max_length=254, blank=True, editable=False)
 
     #: Duplicates the create/update service warned about (not stored).
     duplicate_warnings: tuple[str, ...] = ()
@@ -82,7 +82,10 @@ class Lead(Record, PhoneKeys):
         verbose_name_plural = _("leads")
         indexes = [
             *record_indexes("lead"),
-            models.Index(fields=["next_contact_at", "id"], name="lead_live_next", condition=LIVE),
+            sort_index("lead", "name"),
+            sort_index("lead", "next_contact_at"),
+            *exact_indexes("lead", "source", "industry", "name_key", "email_key"),
+            *phone_key_indexes("lead"),
         ]
 
     def __str__(self) -> str:
