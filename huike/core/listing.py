@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from . import filtering, scenes, scopes, search
@@ -68,59 +68,72 @@ def decode_cursor(rt: RecordType, name: str, cursor: str) -> tuple[Any, int]:
         ) from exc
 
 
-def _after(column: str, descending: bool, value: Any, pk: int, nullable: bool = True) -> Q:
-    """Rows after (value, pk) in the order ``column`` (NULLs last), then id the same way.
-
-    The non-NULL part is bounded (``column <= value AND (...)``): with the OR alone
-    PostgreSQL cannot use the (column, id) index as a range and a deep page at 1,000,000 rows
-    took seconds instead of milliseconds (bench/RESULTS.md, "OR-only cursor")."""
-    beyond = "lt" if descending else "gt"
-    id_after = Q(**{f"pk__{beyond}": pk})
-    if value is None:
-        return Q(**{f"{column}__isnull": True}) & id_after
-    bound = "lte" if descending else "gte"
-    rest = Q(**{f"{column}__{bound}": value}) & (
-        Q(**{f"{column}__{beyond}": value}) | (Q(**{column: value}) & id_after)
-    )
-    return rest | Q(**{f"{column}__isnull": True}) if nullable else rest
-
-
-def _before(column: str, descending: bool, value: Any, pk: int) -> Q:
-    """Rows before (value, pk) in the order of ``_after``: the mirror image, NULLs last,
-    bounded the same way (the OR alone made a previous page at 90 % depth take 190 ms)."""
-    short = "gt" if descending else "lt"
-    id_before = Q(**{f"pk__{short}": pk})
-    if value is None:
-        return Q(**{f"{column}__isnull": False}) | (Q(**{f"{column}__isnull": True}) & id_before)
-    bound = "gte" if descending else "lte"
+def _beyond(column: str, descending: bool, value: Any, pk: int, *, back: bool = False) -> Q:
+    """Rows with a value after (value, pk) in the order (column, id) — before it for
+    ``back`` — NULLs excluded. Bounded (``column <= value AND (...)``): with the OR alone
+    PostgreSQL cannot read the (column, id) index as a range, and a deep page at 1,000,000
+    rows took seconds instead of milliseconds (bench/RESULTS.md, "OR-only cursor")."""
+    later = descending == back  # the values that come next are the larger ones
+    strict, bound = ("gt", "gte") if later else ("lt", "lte")
     return Q(**{f"{column}__{bound}": value}) & (
-        Q(**{f"{column}__{short}": value}) | (Q(**{column: value}) & id_before)
+        Q(**{f"{column}__{strict}": value}) | (Q(**{column: value}) & Q(**{f"pk__{strict}": pk}))
     )
 
 
-def _nullable(qs: QuerySet, column: str) -> bool:
-    return qs.model._meta.get_field(column).null
+def _in_order(qs: QuerySet, column: str, descending: bool) -> QuerySet:
+    return qs.order_by(f"-{column}", "-pk") if descending else qs.order_by(column, "pk")
+
+
+def _by_id(qs: QuerySet, descending: bool) -> QuerySet:
+    return qs.order_by("-pk" if descending else "pk")
 
 
 def ordered(qs: QuerySet, column: str, descending: bool) -> QuerySet:
-    """``qs`` in the list's order. A NOT NULL column gets a plain ASC / DESC: PostgreSQL uses
-    a (column DESC, id DESC) index only for ``DESC NULLS FIRST`` (its default), so spelling
-    out ``NULLS LAST`` there made the first page of a million rows a full sort (1.2-5.7 s,
-    bench/RESULTS.md); for such a column the NULL placement changes nothing."""
-    if not _nullable(qs, column):
-        return qs.order_by(f"-{column}", "-pk") if descending else qs.order_by(column, "pk")
-    if descending:
-        return qs.order_by(F(column).desc(nulls_last=True), "-pk")
-    return qs.order_by(F(column).asc(nulls_last=True), "pk")
+    """``qs`` in the order of a NOT NULL ``column`` (then id, the same way) as one query, for
+    pickers and exports; lists use ``page``, which also handles nullable columns."""
+    return _in_order(qs, column, descending)
 
 
-def _reversed(qs: QuerySet, column: str, descending: bool) -> QuerySet:
-    """The mirror order of ``ordered`` (NULLs first), read backwards for a previous page."""
-    if not _nullable(qs, column):
-        return qs.order_by(column, "pk") if descending else qs.order_by(f"-{column}", "-pk")
-    if descending:
-        return qs.order_by(F(column).asc(nulls_first=True), "pk")
-    return qs.order_by(F(column).desc(nulls_first=True), "-pk")
+def _segments(
+    qs: QuerySet, column: str, descending: bool, nullable: bool, cursor: Any, back: bool
+) -> list[QuerySet]:
+    """The queries that read the rows after ``cursor`` ((value, pk), or None for the start),
+    in the list's order — or, for ``back``, the rows before it, nearest first.
+
+    The order is (column, id) with NULLs last in both directions. No index of PostgreSQL or
+    SQLite can deliver that for a nullable column in one piece (PostgreSQL indexes put NULLs
+    last ascending, SQLite first), so the rows with a value and those without are read as two
+    segments, each a plain range of the (column, id) index: the descending next-contact list
+    took 0.8 s at 1,000,000 rows as one ``DESC NULLS LAST`` query. The second segment is read
+    only when the first does not fill the page."""
+    step = descending != back  # the direction this read walks in
+    if cursor is None:
+        if not nullable:
+            return [_in_order(qs, column, step)]
+        return [
+            _in_order(qs.filter(**{f"{column}__isnull": False}), column, step),
+            _by_id(qs.filter(**{f"{column}__isnull": True}), step),
+        ]
+    value, pk = cursor
+    if value is None:  # inside the NULL segment
+        id_q = Q(**{f"pk__{'lt' if step else 'gt'}": pk})
+        nulls = _by_id(qs.filter(Q(**{f"{column}__isnull": True}) & id_q), step)
+        if not back:
+            return [nulls]
+        return [nulls, _in_order(qs.filter(**{f"{column}__isnull": False}), column, step)]
+    values = _in_order(qs.filter(_beyond(column, descending, value, pk, back=back)), column, step)
+    if back or not nullable:
+        return [values]
+    return [values, _by_id(qs.filter(**{f"{column}__isnull": True}), step)]
+
+
+def _read(segments: list[QuerySet], limit: int) -> list[Any]:
+    rows: list[Any] = []
+    for segment in segments:
+        rows += list(segment[: limit - len(rows)])
+        if len(rows) >= limit:
+            break
+    return rows
 
 
 def base_queryset(rt: RecordType, user: Any, params: Mapping[str, Any]) -> QuerySet:
@@ -147,34 +160,29 @@ def page(
     name, descending = sort_of(rt, sort)
     column = _column(rt, name)
     sort_key = ("-" if descending else "") + name
+    nullable = rt.model_field(name).null
+
+    def cursor_of(row: Any) -> str:
+        return encode_cursor(getattr(row, column), row.pk)
+
     if before:
-        value, pk = decode_cursor(rt, name, before)
-        back = _reversed(qs.filter(_before(column, descending, value, pk)), column, descending)
-        rows = list(back[: size + 1])
+        position = decode_cursor(rt, name, before)
+        rows = _read(_segments(qs, column, descending, nullable, position, back=True), size + 1)
         has_prev = len(rows) > size
         rows = list(reversed(rows[:size]))
-        first, last = (rows[0], rows[-1]) if rows else (None, None)
         return Page(
             rows=rows,
-            next_cursor=encode_cursor(getattr(last, column), last.pk) if last else None,
+            next_cursor=cursor_of(rows[-1]) if rows else None,
             sort=sort_key,
-            prev_cursor=(
-                encode_cursor(getattr(first, column), first.pk) if has_prev and first else None
-            ),
+            prev_cursor=cursor_of(rows[0]) if has_prev and rows else None,
         )
-    if cursor:
-        value, pk = decode_cursor(rt, name, cursor)
-        nullable = rt.model_field(name).null
-        qs = qs.filter(_after(column, descending, value, pk, nullable))
-    rows = list(ordered(qs, column, descending)[: size + 1])
+    position = decode_cursor(rt, name, cursor) if cursor else None
+    rows = _read(_segments(qs, column, descending, nullable, position, back=False), size + 1)
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
-        last = rows[-1]
-        next_cursor = encode_cursor(getattr(last, column), last.pk)
-    prev_cursor = None
-    if cursor and rows:
-        prev_cursor = encode_cursor(getattr(rows[0], column), rows[0].pk)
+        next_cursor = cursor_of(rows[-1])
+    prev_cursor = cursor_of(rows[0]) if cursor and rows else None
     return Page(rows=rows, next_cursor=next_cursor, sort=sort_key, prev_cursor=prev_cursor)
 
 
