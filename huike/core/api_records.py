@@ -35,6 +35,7 @@ from rest_framework.response import Response
 from . import attachments, oplog, recycle, scopes, search, tags
 from . import fields as field_rules
 from .api import OrderingFilter
+from .api_paging import RecordPagination
 from .dictionaries import DictionaryField
 from .dictionaries import label as dictionary_label
 from .errors import DomainError
@@ -353,6 +354,7 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceWri
 
     record_type: RecordType
     filter_backends = [RecordFilterBackend, StrictOrderingFilter]
+    pagination_class = RecordPagination
     action_permissions = {
         "bulk_delete": "delete",
         "bulk_transfer": "transfer",
