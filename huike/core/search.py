@@ -17,6 +17,12 @@ those up as the *start of a word* of the key (``'ab%'`` or ``'% ab%'``: pg_trgm 
 word start) and stops at the few rows it shows; a short Chinese query is also looked
 up by its pinyin (浦东 → ``pudong``), which is long enough for the index. No query counts
 rows.
+
+SQLite: the same conditions go through an FTS5 trigram side table of the search key
+(``huike.core.search_fts``, kept by triggers): ``id IN (SELECT rowid ... MATCH '"needle"')``
+for needles of 3 or more characters, and for a word start of 2 (the side table indexes the
+key with a leading space, so the start of a word is the phrase ``" ab"``). It matches exactly
+the rows ``LIKE`` would. A 1-character needle still scans, as it does on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from .fields import FieldPolicy, policy
 from .permissions import has_perm
 from .phone_keys import PhoneKeys
 from .record_types import RecordType, record_types
+from .search_fts import key_contains, key_word_start
 from .text import digit_prefix_bounds, normalise_search_query, pinyin_full
 
 #: Results per type on the global search page and in the API.
@@ -108,13 +115,12 @@ def text_q(rt: RecordType, query: str, *, user: Any = None, prefix_only: bool = 
     if rt.search_key_field and key_allowed:
         if prefix_only:
             # The start of any word of the key: the name, a pinyin spelling, the initials...
-            q |= Q(**{f"{rt.search_key_field}__startswith": folded})
-            q |= Q(**{f"{rt.search_key_field}__contains": f" {folded}"})
+            q |= key_word_start(rt.model, rt.search_key_field, folded)
         else:
-            q |= Q(**{f"{rt.search_key_field}__contains": folded})
+            q |= key_contains(rt.model, rt.search_key_field, folded)
         spelled = _spelled(folded)
         if spelled:
-            q |= Q(**{f"{rt.search_key_field}__contains": spelled})
+            q |= key_contains(rt.model, rt.search_key_field, spelled)
     elif rt.search_key_field:
         q |= _plain_q(rt, folded)
     if digits_only and len(folded) >= 4:
