@@ -31,7 +31,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import custom_fields, dictionaries, scopes
+from . import custom_fields, dictionaries, scopes, statistics
 from .errors import DomainError
 from .fields import policy
 from .models_lists import ImportJob
@@ -673,6 +673,10 @@ def run(job: ImportJob) -> ImportJob:
     job.save()
     if ctx.rt.bulk_import is not None:
         _tell_owner(ctx.rt, job)
+    if job.created_count >= statistics.AFTER_IMPORT_ROWS:
+        # The table just grew by a lot: without fresh statistics SQLite plans its lists as
+        # if it had not (huike.core.statistics).
+        statistics.refresh(ctx.rt.model._meta.db_table)
     return job
 
 

@@ -20,3 +20,12 @@ def purge_recycle_bin() -> int:
     if purged:
         logger.info("recycle bin: purged %d expired entries", purged)
     return purged
+
+
+@db_periodic_task(crontab(hour="3", minute="40"))
+def refresh_statistics() -> bool:
+    """Every night, after the bin's purge: the SQLite planner's statistics
+    (``huike.core.statistics``; nothing to do on PostgreSQL)."""
+    from .statistics import refresh
+
+    return refresh()
