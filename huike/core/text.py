@@ -226,6 +226,7 @@ def _national(digits: str) -> str:
     return "0" + digits
 
 
+@lru_cache(maxsize=4096)
 def normalise_phone(text: str | None) -> str:
     """Return the main number as digits only, spelled the way it is dialled inside China.
 
@@ -245,7 +246,9 @@ def normalise_phone(text: str | None) -> str:
       ``"13800138000 / 13900139000"`` → ``"13800138000"``.
     * No digits at all → ``""``.
 
-    Idempotent: the rules are re-applied until the number no longer changes.
+    Idempotent: the rules are re-applied until the number no longer changes. Cached: a
+    saved or imported row asks for the same number's key, reversed key, duplicate key and
+    search key (nine calls a row in the 100,000-row import profile).
     """
     if not text:
         return ""
