@@ -19,10 +19,11 @@ up by its pinyin (浦东 → ``pudong``), which is long enough for the index. No
 rows.
 
 SQLite: the same conditions go through an FTS5 trigram side table of the search key
-(``huike.core.search_fts``, kept by triggers): ``id IN (SELECT rowid ... MATCH '"needle"')``
-for needles of 3 or more characters, and for a word start of 2 (the side table indexes the
-key with a leading space, so the start of a word is the phrase ``" ab"``). It matches exactly
-the rows ``LIKE`` would. A 1-character needle still scans, as it does on PostgreSQL.
+(``huike.core.search_fts``, kept by triggers): one ``id IN (SELECT rowid ... MATCH '"needle"
+OR "spelled"' UNION ALL <phone-ending ranges>)`` for needles of 3 or more characters, and
+for a word start of 2 (the side table indexes the key with a leading space, so the start of
+a word is the phrase ``" ab"``). It matches exactly the rows ``LIKE`` would. A 1-character
+needle still scans, as it does on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from .fields import FieldPolicy, policy
 from .permissions import has_perm
 from .phone_keys import PhoneKeys
 from .record_types import RecordType, record_types
-from .search_fts import key_contains, key_word_start
+from .search_fts import key_q
 from .text import digit_prefix_bounds, normalise_search_query, pinyin_full
 
 #: Results per type on the global search page and in the API.
@@ -111,18 +112,19 @@ def text_q(rt: RecordType, query: str, *, user: Any = None, prefix_only: bool = 
     phones_restricted = bool(_phone_fields(rt) & restricted)
     email_restricted = "email" in restricted
     key_allowed = not ((digits_only and phones_restricted) or ("@" in folded and email_restricted))
-    q = Q()
-    if rt.search_key_field and key_allowed:
-        if prefix_only:
-            # The start of any word of the key: the name, a pinyin spelling, the initials...
-            q |= key_word_start(rt.model, rt.search_key_field, folded)
-        else:
-            q |= key_contains(rt.model, rt.search_key_field, folded)
+    field = rt.search_key_field
+    contains: list[str] = []
+    word_starts: list[str] = []
+    plain = Q()
+    if field and key_allowed:
+        # prefix_only: the start of any word of the key (the name, a pinyin, the initials...).
+        (word_starts if prefix_only else contains).append(folded)
         spelled = _spelled(folded)
         if spelled:
-            q |= key_contains(rt.model, rt.search_key_field, spelled)
-    elif rt.search_key_field:
-        q |= _plain_q(rt, folded)
+            contains.append(spelled)
+    elif field:
+        plain = _plain_q(rt, folded)
+    ranges: list[Q] = []
     if digits_only and len(folded) >= 4:
         low, high = digit_prefix_bounds(folded[::-1])
         for name in rt.phone_rev_fields:
@@ -131,6 +133,13 @@ def text_q(rt: RecordType, query: str, *, user: Any = None, prefix_only: bool = 
             rng = Q(**{f"{name}__gte": low})
             if high is not None:
                 rng &= Q(**{f"{name}__lt": high})
+            ranges.append(rng)
+    q = plain
+    if field and (contains or word_starts):
+        # One condition: on SQLite the key's phrases and the ranges make one set of ids.
+        q |= key_q(rt.model, field, contains=contains, word_starts=word_starts, also=ranges)
+    else:
+        for rng in ranges:
             q |= rng
     if not q:
         return None
