@@ -366,7 +366,8 @@ NAMES_SHOWN = 10
 
 @dataclass
 class _Lost:
-    """What one owner lost in a run: how many, and the first few names for the message."""
+    """One owner's customers in a run (taken or warned): how many, and the first few names
+    for the message."""
 
     count: int = 0
     names: list[str] = field(default_factory=list)
@@ -433,10 +434,14 @@ def _tell_owners(lost: dict[int, _Lost]) -> None:
 def warn_before(*, now: datetime | None = None) -> int:
     """Warn owners ``warn_days`` before a rule takes their customers: customers the rule
     will take within ``warn_days`` (but not yet today), warned once per period (a WARN event
-    newer than ``warn_days`` days suppresses a repeat). Returns how many were warned."""
+    newer than ``warn_days`` days suppresses a repeat). Returns how many were warned.
+
+    Walks the candidates in primary-key batches, writing each batch's events at once and
+    keeping per owner only a count and the first names, as ``recycle`` does: memory stays
+    flat however many customers are warned."""
     now = now or timezone.now()
-    warned: dict[int, list[str]] = {}
-    events = []
+    warned: dict[int, _Lost] = {}
+    total = 0
     for rule in _rules(None).filter(warn_days__gt=0):
         recent = PoolEvent.objects.filter(
             kind=PoolEvent.Kind.WARN, rule=rule, at__gt=now - timedelta(days=rule.warn_days)
@@ -446,10 +451,12 @@ def warn_before(*, now: datetime | None = None) -> int:
             .exclude(pk__in=due(rule, now).values("pk"))
             .exclude(pk__in=recent)
             .only("pk", "name", "owner")
+            .order_by("pk")
         )
-        for customer in soon:
-            warned.setdefault(customer.owner_id, []).append(customer.name)
-            events.append(
+        last = 0
+        while True:
+            batch = list(soon.filter(pk__gt=last)[:BATCH])
+            PoolEvent.objects.bulk_create(
                 PoolEvent(
                     kind=PoolEvent.Kind.WARN,
                     pool=rule.pool,
@@ -458,21 +465,27 @@ def warn_before(*, now: datetime | None = None) -> int:
                     rule=rule,
                     at=now,
                 )
+                for customer in batch
             )
-    PoolEvent.objects.bulk_create(events)
+            for customer in batch:
+                warned.setdefault(customer.owner_id, _Lost()).add(customer.name)
+            total += len(batch)
+            if len(batch) < BATCH:
+                break
+            last = batch[-1].pk
     from huike.org.models import User
 
     for user in User.objects.filter(pk__in=warned):
-        names = warned[user.pk]
+        entry = warned[user.pk]
         notify.notify(
             [user],
             "pool",
             _("%(count)d of your customers go back to the public pool soon; follow them up")
-            % {"count": len(names)},
-            body=", ".join(names[:10]),
+            % {"count": entry.count},
+            body=", ".join(entry.names),
             url="/customers/?scene=mine",
         )
-    return len(events)
+    return total
 
 
 # -- statistics (POOL-08) -------------------------------------------------------------------

@@ -191,6 +191,23 @@ def test_warning_before_recycle_once(demo, pool, owned):
     assert services.warn_before(now=timezone.now() + timedelta(days=1)) == 0
 
 
+def test_warnings_walk_batches_and_keep_a_count_and_the_first_names(demo, pool, owned, monkeypatch):
+    """Batches of 2 over 5 customers: every one warned once, one notice with the count and
+    only the first names (memory does not grow with the run)."""
+    monkeypatch.setattr(services, "BATCH", 2)
+    monkeypatch.setattr(services, "NAMES_SHOWN", 3)
+    rep = demo["rep_east1"]
+    for n in range(5):
+        _age(owned(rep, f"将到期{n}"), 28)
+    RecycleRule.objects.create(pool=pool, name="r", no_follow_up_days=30, warn_days=3)
+    assert services.warn_before() == 5
+    warned = PoolEvent.objects.filter(kind=PoolEvent.Kind.WARN, user=rep)
+    assert warned.count() == warned.values("customer").distinct().count() == 5
+    notice = Notification.objects.get(recipient=rep, kind="pool")
+    assert "5" in notice.title and len(notice.body.split(", ")) == 3
+    assert services.warn_before() == 0
+
+
 def test_statistics_per_user(demo, pool, pooled):
     customers = pooled(3)
     services.claim(demo["rep_east1"], pool, customers[:2])
