@@ -166,8 +166,8 @@ def page(
         return encode_cursor(getattr(row, column), row.pk)
 
     if before:
-        position = decode_cursor(rt, name, before)
-        rows = _read(_segments(qs, column, descending, nullable, position, back=True), size + 1)
+        back_from = decode_cursor(rt, name, before)
+        rows = _read(_segments(qs, column, descending, nullable, back_from, back=True), size + 1)
         has_prev = len(rows) > size
         rows = list(reversed(rows[:size]))
         return Page(

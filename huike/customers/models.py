@@ -8,8 +8,8 @@ database enforces, so they hold under concurrent writers (ARCHITECTURE rule 2):
 * one live customer per number;
 * at most one live primary contact per customer (``con_primary_live_uniq``).
 
-The pg_trgm index on ``search_key`` is PostgreSQL-only and added by the migration, not here:
-SQLite has no such index and searches by a full scan (docs/development/text.md).
+The search key's indexes are added by migrations, not here: a pg_trgm index on PostgreSQL,
+an FTS5 trigram side table on SQLite (``huike.core.search_fts``, docs/development/text.md).
 """
 
 from __future__ import annotations

@@ -158,8 +158,9 @@ def test_short_queries_match_the_start_of_a_word(demo, login):
     assert pujiang.pk in found
     assert other.pk not in found
     rt = record_type("customers")
-    assert "search_key__startswith" in str(text_q(rt, "上海", prefix_only=True))
-    assert "search_key__contains" in str(text_q(rt, "浦东发展"))
+    if connection.vendor == "postgresql":  # SQLite: one FTS5 MATCH (test_search_fts.py)
+        assert "search_key__startswith" in str(text_q(rt, "上海", prefix_only=True))
+        assert "search_key__contains" in str(text_q(rt, "浦东发展"))
     assert text_q(rt, "  ") is None
 
 
