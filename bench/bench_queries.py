@@ -45,9 +45,14 @@ def _list(key: str, user: Any, params: dict[str, str], sort: str | None = None, 
     return result.rows
 
 
-def _cursor_at(key: str, user: Any, params: dict[str, str], fraction: float) -> str | None:
-    """The list's cursor (``listing.encode_cursor``) at ``fraction`` of the rows, in the
-    default order (found once, untimed, with OFFSET: a user gets there by following cursors)."""
+def _cursor_at(
+    key: str, user: Any, params: dict[str, str], fraction: float, sort: str = "-updated_at"
+) -> str | None:
+    """The list's cursor (``listing.encode_cursor``) at ``fraction`` of the rows in the order
+    ``sort`` (NULLs last, as the list puts them), found once, untimed, with OFFSET: a user
+    gets there by following cursors."""
+    from django.db.models import F
+
     from huike.core import listing
     from huike.core.record_types import record_type
 
@@ -56,8 +61,12 @@ def _cursor_at(key: str, user: Any, params: dict[str, str], fraction: float) -> 
     total = qs.count()
     if not total:
         return None
-    ordered = listing.ordered(qs, "updated_at", True).values_list("updated_at", "id")
-    value, pk = ordered[int(total * fraction)]
+    column = sort.lstrip("-")
+    order = (
+        F(column).desc(nulls_last=True) if sort.startswith("-") else F(column).asc(nulls_last=True)
+    )
+    ordered = qs.order_by(order, "-pk" if sort.startswith("-") else "pk")
+    value, pk = ordered.values_list(column, "id")[int(total * fraction)]
     return listing.encode_cursor(value, pk)
 
 
@@ -65,6 +74,8 @@ def list_cases(user: Any) -> list[tuple[str, Callable[[], list]]]:
     cursor = _cursor_at("customers", user, {}, DEEP)
     level_cursor = _cursor_at("customers", user, {"level": "a"}, DEEP)
     contacts_cursor = _cursor_at("contacts", user, {}, DEEP)
+    name_cursor = _cursor_at("customers", user, {}, DEEP, "name")
+    next_cursor = _cursor_at("customers", user, {}, DEEP, "-next_contact_at")
 
     def case(params: dict[str, str], sort: str | None = None, key: str = "customers", **c):
         return lambda: _list(key, user, params, sort, **c)
@@ -80,6 +91,12 @@ def list_cases(user: Any) -> list[tuple[str, Callable[[], list]]]:
         ("sort next_contact_at, first page", case({}, "next_contact_at")),
         ("sort -next_contact_at, first page", case({}, "-next_contact_at")),
         ("sort name, first page", case({}, "name")),
+        ("sort name, deep page (90 %)", case({}, "name", cursor=name_cursor)),
+        (
+            "sort -next_contact_at, deep page (90 %)",
+            case({}, "-next_contact_at", cursor=next_cursor),
+        ),
+        ("sort -next_contact_at, previous page", case({}, "-next_contact_at", before=next_cursor)),
         ("contacts list first page", case({}, key="contacts")),
         ("contacts list deep page (90 %)", case({}, key="contacts", cursor=contacts_cursor)),
     ]
