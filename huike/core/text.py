@@ -156,8 +156,10 @@ def _normalise_name_once(name: str) -> str:
     return _strip_suffixes(spaced).replace(" ", "")
 
 
+@lru_cache(maxsize=4096)
 def normalise_company_name(name: str | None) -> str:
-    """Return the key two customer names collide on (CUS-02 duplicate check).
+    """Return the key two customer names collide on (CUS-02 duplicate check). Cached: an
+    imported row asks for the same name's key five times (checks, key, search key).
 
     Rules, in order, each with an example of what it makes equal:
 
