@@ -34,7 +34,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import oplog
+from . import bulk_insert, oplog
 from .models import OperationLog
 from .request_context import current_ip
 
@@ -297,7 +297,7 @@ def log_many(
         )
         for target, changes, message in entries
     ]
-    return OperationLog.objects.bulk_create(rows)
+    return bulk_insert.insert(OperationLog, rows)  # an import logs 1,000 rows a batch
 
 
 def is_record_model(model: Any) -> bool:

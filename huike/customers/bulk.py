@@ -28,7 +28,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from huike.core import custom_fields, dictionaries, numbering, scopes
+from huike.core import bulk_insert, custom_fields, dictionaries, numbering, scopes
 from huike.core.errors import DomainError
 from huike.core.imports import BulkBatch, Outcome
 from huike.core.models import OperationLog
@@ -344,7 +344,7 @@ def _create(actor: Any, pool: Any, rows: list[_Row]) -> None:
         if pool is not None:
             customer.pool, customer.pooled_at = pool, now
         customers.append(customer)
-    Customer.objects.bulk_create(customers)
+    bulk_insert.insert(Customer, customers)
     pooled = _("Imported into %(pool)s.") % {"pool": pool} if pool is not None else ""
     log_many(
         actor,

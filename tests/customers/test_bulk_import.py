@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from huike.core import custom_fields, imports
+from huike.core import bulk_insert, custom_fields, imports
 from huike.core.errors import DomainError
 from huike.core.models import OperationLog
 from huike.core.models_lists import ImportJob
@@ -98,7 +98,18 @@ def _snapshot(user, content, *, bulk: bool, monkeypatch) -> tuple[list, list]:
     return [rows, logs, counts]
 
 
-def test_bulk_path_writes_what_create_customer_writes(demo, monkeypatch, english):
+def _copy(on: bool, monkeypatch) -> None:
+    """Batches of the real size insert through COPY on PostgreSQL; these small files do too
+    when ``on`` (``huike.core.bulk_insert``)."""
+    if on:
+        if connection.vendor != "postgresql":
+            pytest.skip("COPY is PostgreSQL's")
+        monkeypatch.setattr(bulk_insert, "COPY_FROM", 1)
+
+
+@pytest.mark.parametrize("copy", [False, True], ids=["insert", "copy"])
+def test_bulk_path_writes_what_create_customer_writes(demo, monkeypatch, english, copy):
+    _copy(copy, monkeypatch)
     admin, user = demo["admin"], demo["manager_east"]
     custom_fields.create_field(admin, "customers", "region_code", "text", label_zh="区域码")
     services.create_customer(user, {"name": "已有客户有限公司", "mobile": "13800000001"})
@@ -364,12 +375,14 @@ def test_queries_per_batch_do_not_grow_with_rows(demo):
         assert len(many) - len(others(many)) <= 2 + 2 * 40 * 60 // 999
 
 
-def test_a_batch_that_loses_a_name_race_is_redone_row_by_row(demo, monkeypatch, english):
+@pytest.mark.parametrize("copy", [False, True], ids=["insert", "copy"])
+def test_a_batch_that_loses_a_name_race_is_redone_row_by_row(demo, monkeypatch, english, copy):
     """A parallel creator commits a name between the duplicate check and the insert (here:
     the check is made blind once): the unique constraint refuses the batch, which is rolled
     back as a whole and done again row by row, each row getting its own verdict."""
     from huike.customers import bulk
 
+    _copy(copy, monkeypatch)
     user = demo["manager_east"]
     services.create_customer(user, {"name": "抢先有限公司"})
     real, calls = bulk._found, []
