@@ -41,7 +41,7 @@ _PLAIN = (
 
 def insert(model: type[M], objs: list[M]) -> list[M]:
     """Insert ``objs`` (new instances of ``model``) and set their primary keys."""
-    if connection.vendor != "postgresql" or len(objs) < COPY_FROM:
+    if connection.vendor != "postgresql" or len(objs) < COPY_FROM or not _copyable(model):
         return model._base_manager.bulk_create(objs)
     opts = model._meta
     pk = opts.pk
@@ -64,6 +64,15 @@ def insert(model: type[M], objs: list[M]) -> list[M]:
         obj._state.adding = False
         obj._state.db = connection.alias
     return objs
+
+
+def _copyable(model: type[models.Model]) -> bool:
+    """Whether every column takes a value from the object: a generated column or a database
+    default (values Django leaves to the database) is left to ``bulk_create``."""
+    return not any(
+        getattr(f, "generated", False) or f.db_default is not models.NOT_PROVIDED
+        for f in model._meta.concrete_fields
+    )
 
 
 def _preparer(field: models.Field) -> Callable[[Any], Any]:
